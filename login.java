@@ -1,0 +1,1758 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.konghq:unirest-java-core:4.10.1
+//DEPS com.konghq:unirest-modules-gson:4.10.1
+//DEPS com.google.code.gson:gson:2.13.2
+//DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import kong.unirest.core.Config;
+import kong.unirest.core.HttpRequestWithBody;
+import kong.unirest.core.Proxy;
+import kong.unirest.core.RawResponse;
+import kong.unirest.core.UnirestException;
+import kong.unirest.core.UnirestInstance;
+import kong.unirest.modules.gson.GsonObjectMapper;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.AclEntry;
+import java.nio.file.attribute.AclEntryPermission;
+import java.nio.file.attribute.AclEntryType;
+import java.nio.file.attribute.AclFileAttributeView;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+// ============================================================================================
+// The command tree
+// ============================================================================================
+
+@Command(name = "clone-login", mixinStandardHelpOptions = true, version = "clone-login " + login.VERSION,
+        description = {"Log in to Clone in the browser and store the private Clone API key",
+                "where the Clone Loop plugin (Claude Code, Codex) reads it.",
+                "", "Without a command, shows the effective key (status)."},
+        subcommands = {login.Status.class, login.Login.class, login.ImportEnv.class, login.SetKey.class,
+                login.Connect.class, login.Clear.class, HelpCommand.class, AutoComplete.GenerateCompletion.class},
+        footer = {"", "Key priority: CLONE_API_TOKEN, then the plugin config file, then the public demo key.",
+                "Exit codes: 0 done, 1 failed, 2 usage, 3 stored but shadowed by CLONE_API_TOKEN, 130 interrupted."})
+public class login implements Callable<Integer> {
+    static final String VERSION = "1.0.0";
+    static final String DEMO_TOKEN = "clone_yc-reviewer-public-demo-2026";
+    static final String AUTH_FILE = "auth.local.json";
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show each step and HTTP status on standard error, and stack traces on failure.")
+    boolean verbose;
+
+    final Env env;
+    /** Set by a command that promised one JSON object on standard output, so failures keep that promise. */
+    boolean jsonOutput;
+
+    login(Env env) { this.env = env; }
+
+    public static void main(String[] args) {
+        Env env = Env.system();
+        System.exit(newCommandLine(env, new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+                .execute(args));
+    }
+
+    /** The one place that wires picocli: tests build their own with their own Env and writers. */
+    static CommandLine newCommandLine(Env env, PrintWriter out, PrintWriter err) {
+        login root = new login(env);
+        CommandLine cmd = new CommandLine(root);
+        cmd.setOut(out).setErr(err);
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> root.report(ex, commandLine.getErr()));
+        cmd.setParameterExceptionHandler(login::reportUsage);
+        return cmd;
+    }
+
+    @Override public Integer call() {
+        return new Status().run(this, false);
+    }
+
+    Ui ui(boolean json) {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        return new Ui(json ? err : out, out, err, env.colour(), verbose);
+    }
+
+    /** The single place where a failure becomes a message and an exit code. */
+    int report(Exception ex, PrintWriter err) {
+        int code;
+        String message;
+        if (ex instanceof CliException cli) {
+            code = cli.exitCode;
+            message = cli.getMessage();
+        } else if (ex instanceof InterruptedException) {
+            code = 130;
+            message = "Interrupted.";
+        } else {
+            code = 1;
+            message = "Unexpected error: " + ex + (verbose ? "" : " (run with --verbose for details)");
+        }
+        message = Text.redact(Text.clean(message, true));
+        if (jsonOutput) {
+            JsonObject o = new JsonObject();
+            o.addProperty("error", message);
+            o.addProperty("exit_code", code);
+            spec.commandLine().getOut().println(Json.GSON.toJson(o));
+        }
+        err.println(env.colour() ? Ui.RED + message + Ui.RESET : message);
+        if (verbose) ex.printStackTrace(err);
+        err.flush();
+        return code;
+    }
+
+    static int reportUsage(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(Text.redact(Text.clean(ex.getMessage(), true)));
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    // ---- status -------------------------------------------------------------------------
+
+    @Command(name = "status", description = "Show the effective key: where it comes from, masked, and the config path.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand login root;
+        @Option(names = "--json", description = "Print one JSON object on standard output.") boolean json;
+
+        @Override public Integer call() { return run(root, json); }
+
+        int run(login root, boolean json) {
+            root.jsonOutput = json;
+            Ui ui = root.ui(json);
+            KeyStore store = KeyStore.of(root.env);
+            ResolvedKey key = KeyResolver.resolve(root.env, store);
+            Optional<StoredKey> stored = store.read();
+            boolean shadowed = key.source().equals(ResolvedKey.ENVIRONMENT) && stored.isPresent()
+                    && !stored.get().token().equals(key.token());
+            if (json) {
+                ui.json(Json.summary(key, store, shadowed));
+            } else {
+                Printer.status(ui, key, store);
+            }
+            if (shadowed) {
+                ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
+                        + Mask.mask(stored.get().token()) + "). Unset CLONE_API_TOKEN to use the stored key.");
+            }
+            stored.filter(s -> !s.path().equals(store.configPath()))
+                    .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
+            return 0;
+        }
+    }
+
+    // ---- login --------------------------------------------------------------------------
+
+    @Command(name = "login", description = {"Log in through the browser: get a private key, store it, and connect it to the Clone Dashboard.",
+            "If the browser cannot reach this machine (SSH), paste the address it ends on here, or forward the port with ssh -L and pass --port."})
+    static final class Login implements Callable<Integer> {
+        @ParentCommand login root;
+        @Option(names = "--no-open", description = "Do not start a browser; print the URL only.") boolean noOpen;
+        @Option(names = "--port", paramLabel = "N", description = "Listen for the callback on this port of 127.0.0.1 (default: any free port).")
+        int port;
+        @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class, defaultValue = "5m",
+                description = "How long to wait for the browser: 90s, 5m, 2m30s or plain seconds (default: ${DEFAULT-VALUE}).")
+        Duration timeout;
+        @Option(names = "--no-connect", description = "Store the key but do not connect it to the Clone Dashboard.") boolean noConnect;
+        @Option(names = "--json", description = "Print one JSON object on standard output.") boolean json;
+
+        @Override public Integer call() throws Exception {
+            if (port < 0 || port > 65535) {
+                throw new ParameterException(root.spec.commandLine().getSubcommands().get("login"),
+                        "--port must be between 0 and 65535, not " + port + ".");
+            }
+            root.jsonOutput = json;
+            return new LoginFlow(root.env, root.ui(json), new LoginOptions(!noOpen, port, timeout, !noConnect, json)).run();
+        }
+    }
+
+    // ---- import-env ---------------------------------------------------------------------
+
+    @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
+    static final class ImportEnv implements Callable<Integer> {
+        @ParentCommand login root;
+        @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
+
+        @Override public Integer call() {
+            Env env = root.env;
+            Ui ui = root.ui(false);
+            String token = env.get("CLONE_API_TOKEN").trim();
+            if (token.isEmpty()) {
+                throw new CliException(1, "CLONE_API_TOKEN is not set in this environment; nothing to import.");
+            }
+            Keys.requireValid(token, "CLONE_API_TOKEN", 1);
+            if (connect) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            KeyStore store = KeyStore.of(env);
+            store.write(token, env.clock(), ui);
+            Printer.stored(ui, "Stored Clone API key from CLONE_API_TOKEN.", token, store);
+            if (connect) new Connector(env, ui).connect(KeyResolver.resolve(env, store));
+            return 0;
+        }
+    }
+
+    // ---- set ----------------------------------------------------------------------------
+
+    @Command(name = "set", description = {"Store a key in the plugin config.",
+            "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."})
+    static final class SetKey implements Callable<Integer> {
+        @ParentCommand login root;
+        @Parameters(paramLabel = "<key>|-", description = "The Clone API key, or - to read it from standard input.") String key;
+        @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
+
+        @Override public Integer call() throws IOException {
+            Env env = root.env;
+            Ui ui = root.ui(false);
+            boolean fromStdin = key.equals("-");
+            String token = (fromStdin ? readKey(env, ui) : key).trim();
+            CommandLine self = root.spec.commandLine().getSubcommands().get("set");
+            if (token.isEmpty()) {
+                throw new ParameterException(self, fromStdin ? "No key on standard input." : "The key is empty.");
+            }
+            if (!Keys.isValid(token)) throw new ParameterException(self, Keys.invalidMessage("The key"));
+            if (connect) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            KeyStore store = KeyStore.of(env);
+            store.write(token, env.clock(), ui);
+            Printer.stored(ui, "Stored Clone API key in plugin config.", token, store);
+            if (!fromStdin) {
+                ui.note("A key given as an argument can stay in shell history and agent transcripts. "
+                        + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
+            }
+            if (connect) new Connector(env, ui).connect(ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG));
+            return Shadowing.warnAfterStore(env, ui, token);
+        }
+
+        private static String readKey(Env env, Ui ui) throws IOException {
+            if (env.console() != null) {
+                char[] typed = env.console().readPassword("Paste the Clone API key (input is hidden) and press Enter: ");
+                return typed == null ? "" : new String(typed);
+            }
+            String line = new BufferedReader(new InputStreamReader(env.stdin(), StandardCharsets.UTF_8)).readLine();
+            return line == null ? "" : line;
+        }
+    }
+
+    // ---- connect ------------------------------------------------------------------------
+
+    @Command(name = "connect", description = "Connect the effective key to the Clone Dashboard (MCP start_session).")
+    static final class Connect implements Callable<Integer> {
+        @ParentCommand login root;
+
+        @Override public Integer call() {
+            Env env = root.env;
+            ResolvedKey key = KeyResolver.resolve(env, KeyStore.of(env));
+            new Connector(env, root.ui(false)).connect(key);
+            return 0;
+        }
+    }
+
+    // ---- clear --------------------------------------------------------------------------
+
+    @Command(name = "clear", description = "Delete the stored key, then show the effective key.")
+    static final class Clear implements Callable<Integer> {
+        @ParentCommand login root;
+
+        @Override public Integer call() {
+            Ui ui = root.ui(false);
+            KeyStore store = KeyStore.of(root.env);
+            ui.line(store.clear() ? "Cleared plugin config API key." : "No plugin config API key to clear.");
+            ui.line("Current effective token:");
+            Printer.status(ui, KeyResolver.resolve(root.env, store), store);
+            return 0;
+        }
+    }
+
+    // ============================================================================================
+    // The login flow: the contract's section 7, step by step
+    // ============================================================================================
+
+    record LoginOptions(boolean openBrowser, int port, Duration timeout, boolean connect, boolean json) {}
+
+    static final class LoginFlow {
+        private final Env env;
+        private final Ui ui;
+        private final LoginOptions options;
+
+        LoginFlow(Env env, Ui ui, LoginOptions options) {
+            this.env = env;
+            this.ui = ui;
+            this.options = options;
+        }
+
+        int run() throws InterruptedException {
+            String dashboard = Urls.requireSafe(env.dashboardUrl(), "CLONE_DASHBOARD_URL");
+            if (options.connect()) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            Shadowing.warnBeforeLogin(env, ui);
+            String state = Keys.newState(env.random());
+            String token;
+            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
+                Runtime.getRuntime().addShutdownHook(receiver.closer());
+                String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
+                ui.line("Authorize: " + url);
+                if (options.openBrowser()) Browsers.open(env, ui, url);
+                ui.line("Waiting for Clone browser authorization...");
+                ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
+                        + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
+                        + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
+                CompletableFuture<DashboardClient> client = DashboardClient.warm(env, ui);
+                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
+                token = exchangeAndStore(receiver, client.join(), callback, state);
+            }
+            KeyStore store = KeyStore.of(env);
+            Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
+            ResolvedKey stored = ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
+            Connector.Session session = options.connect() ? new Connector(env, ui).connect(stored) : null;
+            int exit = Shadowing.warnAfterStore(env, ui, token);
+            if (options.json()) ui.json(Json.loginSummary(stored, store, exit == 3, session));
+            return exit;
+        }
+
+        /** Exchange the single-use code and store the key before the browser is answered. */
+        private String exchangeAndStore(Receiver receiver, DashboardClient client, Receiver.Callback callback, String state) {
+            Text.addSecret(callback.code());
+            try {
+                String token = client.exchange(callback.code(), state);
+                Text.addSecret(token);
+                KeyStore.of(env).write(token, env.clock(), ui);
+                receiver.answer(Pages.success());
+                return token;
+            } catch (CliException e) {
+                receiver.answer(Pages.failure(Text.redact(e.getMessage())));
+                throw e;
+            }
+        }
+    }
+
+    // ============================================================================================
+    // The loopback receiver: one socket on 127.0.0.1 from bind to close, one result, a deadline
+    // ============================================================================================
+
+    static final class Receiver implements AutoCloseable {
+        record Callback(String code, String state) {}
+
+        /** What a callback's query means, decided without any socket (so it can be tested as a value). */
+        record Verdict(Callback callback, String failure, int status) {
+            static Verdict of(Map<String, String> query, String expectedState) {
+                String state = query.getOrDefault("state", "");
+                if (!Keys.constantTimeEquals(state, expectedState)) {
+                    return new Verdict(null, "Clone Loop login callback state mismatch.", 400);
+                }
+                String error = query.getOrDefault("error", "").trim();
+                if (!error.isEmpty()) {
+                    String description = query.getOrDefault("error_description", "").trim();
+                    return new Verdict(null, "Clone login was not authorized: " + Text.clean(error, false)
+                            + (description.isEmpty() ? "" : " (" + Text.clean(description, false) + ")") + ".", 400);
+                }
+                String code = query.getOrDefault("code", "").trim();
+                if (code.isEmpty()) {
+                    return new Verdict(null, "The browser came back without an authorization code. Run login again.", 400);
+                }
+                return new Verdict(new Callback(code, state), null, 200);
+            }
+        }
+
+        private static final Duration ANSWER_WAIT = Duration.ofSeconds(75);
+        private final HttpServer server;
+        private final ExecutorService executor;
+        private final String expectedState;
+        private final Ui ui;
+        private final CompletableFuture<Callback> result = new CompletableFuture<>();
+        private final CompletableFuture<Pages.Page> page = new CompletableFuture<>();
+        private final CountDownLatch answered = new CountDownLatch(1);
+        private final AtomicBoolean taken = new AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile boolean browserWaiting;
+
+        private Receiver(HttpServer server, ExecutorService executor, String expectedState, Ui ui) {
+            this.server = server;
+            this.executor = executor;
+            this.expectedState = expectedState;
+            this.ui = ui;
+        }
+
+        static Receiver start(int port, String expectedState, Ui ui) {
+            InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
+            HttpServer server;
+            try {
+                server = HttpServer.create(address, 16);
+            } catch (BindException e) {
+                throw new CliException(1, "Port " + port + " on 127.0.0.1 is already in use. "
+                        + "Choose another --port, or leave it out to use any free port.");
+            } catch (IOException e) {
+                throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + e.getMessage());
+            }
+            ExecutorService executor = Executors.newFixedThreadPool(4, daemonThreads("clone-login-callback"));
+            Receiver receiver = new Receiver(server, executor, expectedState, ui);
+            server.createContext("/", receiver::handle);
+            server.setExecutor(executor);
+            server.start();
+            return receiver;
+        }
+
+        int port() { return server.getAddress().getPort(); }
+
+        String redirectUri() { return "http://127.0.0.1:" + port() + "/callback"; }
+
+        /** Waits for the browser (or a pasted address) until the deadline; the countdown ticks once a second. */
+        Callback await(Duration timeout, Countdown countdown, InputStream stdin) throws InterruptedException {
+            startPasteReader(stdin);
+            Instant deadline = Instant.now().plus(timeout);
+            countdown.start(timeout);
+            try {
+                while (true) {
+                    Duration left = Duration.between(Instant.now(), deadline);
+                    if (left.isNegative() || left.isZero()) throw timedOut(timeout);
+                    countdown.tick(left);
+                    try {
+                        return result.get(Math.min(1000, left.toMillis()), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        // next tick
+                    } catch (ExecutionException e) {
+                        throw (CliException) e.getCause();
+                    }
+                }
+            } finally {
+                countdown.stop();
+            }
+        }
+
+        private CliException timedOut(Duration timeout) {
+            return new CliException(1, "Timed out after " + Durations.format(timeout) + " waiting for the browser authorization. "
+                    + "Run login again (--timeout sets the wait). If the browser cannot reach this machine, use --no-open "
+                    + "and paste the address the browser ends on, or forward the port with ssh -L and pass --port.");
+        }
+
+        /** The page the waiting browser gets; the browser's request is held until this is called. */
+        void answer(Pages.Page p) {
+            page.complete(p);
+            if (browserWaiting) {
+                try {
+                    answered.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void handle(HttpExchange ex) throws IOException {
+            try (ex) {
+                String host = ex.getRequestHeaders().getFirst("Host");
+                if (host == null || !(host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()))) {
+                    Pages.send(ex, Pages.plain(400, "Bad Request: unexpected Host header."));
+                } else if (!ex.getRequestURI().getRawPath().equals("/callback")) {
+                    Pages.send(ex, Pages.plain(404, "Not Found"));
+                } else if (!ex.getRequestMethod().equals("GET")) {
+                    ex.getResponseHeaders().set("Allow", "GET");
+                    Pages.send(ex, Pages.plain(405, "Method Not Allowed"));
+                } else {
+                    callback(ex, Urls.parseQuery(ex.getRequestURI().getRawQuery()));
+                }
+            }
+        }
+
+        private void callback(HttpExchange ex, Map<String, String> query) throws IOException {
+            Verdict verdict = Verdict.of(query, expectedState);
+            ui.verbose("Callback request: " + (verdict.failure() == null ? "authorization code received" : verdict.failure()));
+            if (!taken.compareAndSet(false, true)) {
+                Pages.send(ex, Pages.plain(409, "This login has already received its callback. Check the terminal."));
+                return;
+            }
+            if (verdict.failure() != null) {
+                Pages.send(ex, Pages.failure(verdict.failure()).withStatus(verdict.status()));
+                result.completeExceptionally(new CliException(1, verdict.failure()));
+                return;
+            }
+            browserWaiting = true;
+            result.complete(verdict.callback());
+            Pages.Page p;
+            try {
+                p = page.get(ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                p = Pages.failure("The login did not finish in time. Check the terminal.");
+            }
+            try {
+                Pages.send(ex, p);
+            } finally {
+                answered.countDown();
+            }
+        }
+
+        /** A pasted redirect address completes the login exactly like the HTTP callback. */
+        private void startPasteReader(InputStream stdin) {
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
+                    String line;
+                    while (!result.isDone() && (line = in.readLine()) != null) {
+                        if (!line.isBlank()) pasted(line.trim());
+                    }
+                } catch (IOException e) {
+                    // standard input closed or unreadable: the HTTP callback still works
+                }
+            }, "clone-login-paste");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void pasted(String line) {
+            Optional<Map<String, String>> query = Urls.pastedQuery(line);
+            if (query.isEmpty()) {
+                ui.note("That does not look like the address the browser ended on; paste the whole http://127.0.0.1:"
+                        + port() + "/callback?... address.");
+                return;
+            }
+            Verdict verdict = Verdict.of(query.get(), expectedState);
+            if (!taken.compareAndSet(false, true)) return;
+            page.complete(Pages.plain(409, "This login was completed from the terminal."));
+            if (verdict.failure() != null) result.completeExceptionally(new CliException(1, verdict.failure()));
+            else result.complete(verdict.callback());
+        }
+
+        /** For Ctrl-C: the JVM runs this before it exits with 130, so the port is closed and nothing is written. */
+        Thread closer() {
+            return new Thread(() -> {
+                if (!closed.get()) ui.note("Login cancelled; nothing was stored.");
+                close();
+            }, "clone-login-close");
+        }
+
+        @Override public void close() {
+            if (closed.compareAndSet(false, true)) {
+                page.complete(Pages.failure("The login was stopped. Check the terminal."));
+                server.stop(0);
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    /** The countdown while waiting: a live line on a terminal, one plain line otherwise. */
+    static final class Countdown {
+        private final boolean live;
+        private final Ui ui;
+        private long lastShown = -1;
+
+        Countdown(Env env, Ui ui) {
+            this.live = env.terminal();
+            this.ui = ui;
+        }
+
+        void start(Duration timeout) {
+            if (!live) ui.note("Waiting up to " + Durations.format(timeout) + " (press Ctrl-C to cancel).");
+        }
+
+        void tick(Duration left) {
+            long seconds = (left.toMillis() + 999) / 1000;
+            if (!live || seconds == lastShown) return;
+            lastShown = seconds;
+            ui.status(String.format(Locale.ROOT, "Waiting for the browser: %d:%02d left (Ctrl-C to cancel)", seconds / 60, seconds % 60));
+        }
+
+        void stop() {
+            if (live) ui.status("");
+        }
+    }
+
+    // ============================================================================================
+    // The browser
+    // ============================================================================================
+
+    static final class Browsers {
+        /** Never aborts the login: on a headless machine or a failed launch it prints the URL and goes on. */
+        static void open(Env env, Ui ui, String url) {
+            Optional<List<String>> command = command(env, url);
+            if (command.isEmpty()) {
+                ui.line("Open this URL in your browser: " + url);
+                return;
+            }
+            ui.verbose("Starting the browser: " + command.get().get(0));
+            try {
+                Process p = new ProcessBuilder(command.get()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                p.getOutputStream().close();
+                p.onExit().thenAccept(done -> {
+                    if (done.exitValue() != 0) {
+                        ui.line("Open this URL in your browser: " + url);
+                        ui.note("The browser command exited with status " + done.exitValue() + ".");
+                    }
+                });
+            } catch (IOException e) {
+                ui.line("Open this URL in your browser: " + url);
+                ui.note("Could not start a browser (" + command.get().get(0) + "): " + e.getMessage());
+            }
+        }
+
+        /** The opener for this platform, or empty where there is no display to open a browser on. */
+        static Optional<List<String>> command(Env env, String url) {
+            String browser = env.get("BROWSER").trim();
+            if (!browser.isEmpty()) return Optional.of(List.of(browser, url));
+            String os = env.osName().toLowerCase(Locale.ROOT);
+            if (os.contains("win")) return Optional.of(List.of("rundll32", "url.dll,FileProtocolHandler", url));
+            if (os.contains("mac")) return Optional.of(List.of("open", url));
+            if (env.wsl()) {
+                return Optional.of(env.onPath("wslview") ? List.of("wslview", url)
+                        : List.of("cmd.exe", "/c", "start", "\"\"", url.replace("&", "^&")));
+            }
+            if (env.get("DISPLAY").isBlank() && env.get("WAYLAND_DISPLAY").isBlank()) return Optional.empty();
+            return Optional.of(List.of("xdg-open", url));
+        }
+    }
+
+    // ============================================================================================
+    // The dashboard client: code exchange and the MCP handshake, over Unirest
+    // ============================================================================================
+
+    static final class DashboardClient {
+        static final int CONNECT_TIMEOUT_MS = 10_000;
+        static final int REQUEST_TIMEOUT_MS = 30_000;
+        static final int MAX_BODY = 1 << 20;
+
+        record Reply(int status, Map<String, String> headers, String body, boolean tooLarge) {
+            boolean ok() { return status >= 200 && status < 300; }
+            String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
+        }
+
+        private final Env env;
+        private final Ui ui;
+        private final Map<String, UnirestInstance> clients = new LinkedHashMap<>();
+
+        DashboardClient(Env env, Ui ui) {
+            this.env = env;
+            this.ui = ui;
+        }
+
+        /** Loads the HTTP and JSON classes while the person is still in the browser. */
+        static CompletableFuture<DashboardClient> warm(Env env, Ui ui) {
+            return CompletableFuture.supplyAsync(() -> {
+                DashboardClient client = new DashboardClient(env, ui);
+                client.instanceFor(URI.create(env.dashboardUrl()));
+                Json.GSON.toJson(JsonParser.parseString("{\"warm\":[1]}"));
+                return client;
+            });
+        }
+
+        /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
+        String exchange(String code, String state) {
+            String url = env.dashboardUrl() + "/api/auth/clone-loop/connect/exchange/";
+            Map<String, String> body = new LinkedHashMap<>();
+            body.put("code", code);
+            body.put("state", state);
+            Reply reply = post(url, Map.of("Content-Type", "application/json"), body, "Clone Loop login exchange");
+            JsonObject json = Json.objectOrEmpty(reply.body());
+            if (!reply.ok()) {
+                String error = Json.string(json, "error");
+                throw new CliException(1, error.isBlank()
+                        ? "Clone Loop login exchange failed with HTTP " + reply.status()
+                        : Text.clean(error, false));
+            }
+            String key = Json.string(json, "key").trim();
+            if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
+            Text.addSecret(key);
+            Keys.requireValid(key, "The key the dashboard returned", 1);
+            return key;
+        }
+
+        Reply mcp(String key, String sessionId, String method, Object params) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            headers.put("Accept", "application/json, text/event-stream");
+            headers.put("X-Clone-API-Key", key);
+            if (sessionId != null) headers.put("mcp-session-id", sessionId);
+            Map<String, Object> rpc = new LinkedHashMap<>();
+            rpc.put("jsonrpc", "2.0");
+            rpc.put("id", method.equals("initialize") ? 1 : 2);
+            rpc.put("method", method);
+            rpc.put("params", params);
+            return post(env.mcpUrl(), headers, rpc, "Clone MCP " + method);
+        }
+
+        private Reply post(String url, Map<String, String> headers, Object body, String what) {
+            URI uri = URI.create(url);
+            HttpRequestWithBody request = instanceFor(uri).post(url);
+            headers.forEach(request::header);
+            long started = System.nanoTime();
+            try {
+                var response = request.body(body).asObject(DashboardClient::read);
+                Reply reply = response.getBody();
+                if (reply == null) {
+                    throw new CliException(1, what + " answer could not be read: " + response.getParsingError()
+                            .map(Text::describe).orElse("no body"));
+                }
+                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.status() + " ("
+                        + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
+                return reply;
+            } catch (UnirestException e) {
+                throw new CliException(1, what + " could not reach " + uri.getHost() + ": " + Text.describe(e));
+            }
+        }
+
+        private static Reply read(RawResponse raw) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            raw.getHeaders().all().forEach(h -> headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue()));
+            try (InputStream in = raw.getContent()) {
+                byte[] bytes = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
+                boolean tooLarge = bytes.length > MAX_BODY;
+                return new Reply(raw.getStatus(), headers, new String(bytes, 0, Math.min(bytes.length, MAX_BODY), StandardCharsets.UTF_8), tooLarge);
+            } catch (IOException e) {
+                throw new UnirestException(e);
+            }
+        }
+
+        private synchronized UnirestInstance instanceFor(URI uri) {
+            String origin = uri.getScheme() + "://" + uri.getAuthority();
+            return clients.computeIfAbsent(origin, o -> {
+                UnirestInstance instance = new UnirestInstance(new Config());
+                Config config = instance.config()
+                        .connectTimeout(CONNECT_TIMEOUT_MS)
+                        .requestTimeout(REQUEST_TIMEOUT_MS)
+                        .followRedirects(false)
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .setObjectMapper(new GsonObjectMapper());
+                Proxies.forUri(uri, env.vars()).ifPresent(config::proxy);
+                return instance;
+            });
+        }
+    }
+
+    /** Proxy choice as curl makes it: scheme_proxy (either case), NO_PROXY host suffixes; loopback goes direct. */
+    static final class Proxies {
+        static Optional<Proxy> forUri(URI uri, Map<String, String> env) {
+            String host = Optional.ofNullable(uri.getHost()).orElse("").toLowerCase(Locale.ROOT);
+            if (Urls.isLoopbackHost(host) || bypassed(host, first(env, "no_proxy", "NO_PROXY"))) return Optional.empty();
+            String proxy = uri.getScheme().equals("https") ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
+            if (proxy.isBlank()) return Optional.empty();
+            URI p = URI.create(proxy.contains("://") ? proxy.trim() : "http://" + proxy.trim());
+            if (p.getHost() == null) return Optional.empty();
+            int port = p.getPort() > 0 ? p.getPort() : 1080;
+            String userInfo = p.getUserInfo();
+            if (userInfo != null && userInfo.contains(":")) {
+                String[] parts = userInfo.split(":", 2);
+                return Optional.of(new Proxy(p.getHost(), port, parts[0], parts[1]));
+            }
+            return Optional.of(new Proxy(p.getHost(), port));
+        }
+
+        static boolean bypassed(String host, String noProxy) {
+            for (String raw : noProxy.split(",")) {
+                String entry = raw.trim().toLowerCase(Locale.ROOT);
+                if (entry.isEmpty()) continue;
+                if (entry.equals("*")) return true;
+                if (entry.startsWith(".")) entry = entry.substring(1);
+                if (host.equals(entry) || host.endsWith("." + entry)) return true;
+            }
+            return false;
+        }
+
+        private static String first(Map<String, String> env, String... names) {
+            for (String name : names) {
+                String value = env.getOrDefault(name, "");
+                if (!value.isBlank()) return value;
+            }
+            return "";
+        }
+    }
+
+    /** Connects a key to the Clone Dashboard: MCP initialize, then tools/call start_session. */
+    static final class Connector {
+        record Session(String id, String dashboardUrl) {}
+
+        private final Env env;
+        private final Ui ui;
+
+        Connector(Env env, Ui ui) {
+            this.env = env;
+            this.ui = ui;
+        }
+
+        Session connect(ResolvedKey key) {
+            if (key.demo()) {
+                throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
+                        + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
+            }
+            Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
+            ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
+            ui.line("Source: " + key.source());
+            ui.line("Token: " + key.masked());
+            String sessionId = startSession(new DashboardClient(env, ui), key.token());
+            String dashboard = env.dashboardUrl() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
+            ui.line("Connected Clone Loop to Clone Dashboard.");
+            ui.line("Clone session: " + Text.clean(sessionId, false));
+            ui.line("Dashboard: " + dashboard);
+            return new Session(sessionId, dashboard);
+        }
+
+        private String startSession(DashboardClient client, String key) {
+            Map<String, Object> clientInfo = new LinkedHashMap<>();
+            clientInfo.put("name", "clone-loop");
+            clientInfo.put("version", VERSION);
+            Map<String, Object> init = new LinkedHashMap<>();
+            init.put("protocolVersion", "2024-11-05");
+            init.put("capabilities", Map.of());
+            init.put("clientInfo", clientInfo);
+            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", init);
+            Mcp.payload("initialize", initialized);
+            String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
+            if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
+
+            Map<String, Object> arguments = new LinkedHashMap<>();
+            arguments.put("source", "agent");
+            arguments.put("source_detail", "clone-loop:" + Agent.id(env.vars()));
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("name", "start_session");
+            call.put("arguments", arguments);
+            JsonObject payload = Mcp.payload("tools/call", client.mcp(key, mcpSession, "tools/call", call));
+            return Mcp.sessionId(payload);
+        }
+    }
+
+    /** Reading MCP answers: plain JSON or server-sent events; JSON-RPC errors; the start_session result. */
+    static final class Mcp {
+        static JsonObject payload(String method, DashboardClient.Reply reply) {
+            if (!reply.ok()) {
+                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.status() + ": "
+                        + Text.clean(Text.first(reply.body(), 500), false));
+            }
+            JsonObject payload = firstJson(reply.body())
+                    .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
+            if (payload.has("error") && !payload.get("error").isJsonNull()) {
+                JsonElement error = payload.get("error");
+                String message = error.isJsonObject() ? Json.string(error.getAsJsonObject(), "message") : error.toString();
+                throw new CliException(1, "Clone MCP " + method + " failed: " + Text.clean(message, false));
+            }
+            return payload;
+        }
+
+        /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
+        static Optional<JsonObject> firstJson(String body) {
+            Optional<JsonObject> plain = Json.object(body);
+            if (plain.isPresent()) return plain;
+            for (String event : body.replace("\r\n", "\n").split("\n\n")) {
+                StringBuilder data = new StringBuilder();
+                for (String line : event.split("\n")) {
+                    if (line.startsWith("data:")) {
+                        if (data.length() > 0) data.append('\n');
+                        data.append(line.substring(5).stripLeading());
+                    }
+                }
+                Optional<JsonObject> parsed = Json.object(data.toString());
+                if (parsed.isPresent()) return parsed;
+            }
+            return Optional.empty();
+        }
+
+        static String sessionId(JsonObject payload) {
+            JsonObject result = payload.has("result") && payload.get("result").isJsonObject()
+                    ? payload.getAsJsonObject("result") : new JsonObject();
+            String text = "";
+            if (result.has("content") && result.get("content").isJsonArray() && result.getAsJsonArray("content").size() > 0
+                    && result.getAsJsonArray("content").get(0).isJsonObject()) {
+                text = Json.string(result.getAsJsonArray("content").get(0).getAsJsonObject(), "text");
+            }
+            if (result.has("isError") && result.get("isError").isJsonPrimitive() && result.get("isError").getAsBoolean()) {
+                throw new CliException(1, "start_session returned an error: "
+                        + (text.isBlank() ? "unknown MCP tool error" : Text.clean(text, false)));
+            }
+            if (text.isBlank()) throw new CliException(1, "start_session returned an empty response.");
+            String answer = text;
+            JsonObject body = Json.object(answer).orElseThrow(() -> new CliException(1,
+                    "start_session returned a non-JSON response: " + Text.clean(Text.first(answer, 200), false)));
+            String id = Json.string(body, "session_id");
+            if (id.isBlank()) id = Json.string(body, "sessionId");
+            if (id.isBlank()) throw new CliException(1, "start_session did not return a Clone session id (no session_id in its answer).");
+            return id.trim();
+        }
+    }
+
+    // ============================================================================================
+    // The key store and key resolution (contract sections 2 and 3)
+    // ============================================================================================
+
+    record ResolvedKey(String token, String source, String masked, boolean demo) {
+        static final String ENVIRONMENT = "environment";
+        static final String PLUGIN_CONFIG = "plugin config";
+        static final String DEMO = "demo fallback";
+
+        static ResolvedKey of(String token, String source) {
+            return new ResolvedKey(token, source, Mask.mask(token), source.equals(DEMO));
+        }
+    }
+
+    record StoredKey(String token, Path path) {}
+
+    static final class KeyResolver {
+        static ResolvedKey resolve(Env env, KeyStore store) {
+            String fromEnv = env.get("CLONE_API_TOKEN").trim();
+            if (!fromEnv.isEmpty()) return ResolvedKey.of(fromEnv, ResolvedKey.ENVIRONMENT);
+            return store.read().map(s -> ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG))
+                    .orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
+        }
+    }
+
+    static final class KeyStore {
+        static final List<String> LEGACY_FOLDERS = List.of("clone-loop-clone-loop", "clone-loop-clone-labs",
+                "clone-clone-loop", "clone-clone-labs");
+        private static final DateTimeFormatter CORRUPT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC);
+        private static final Duration LOCK_WAIT = Duration.ofSeconds(20);
+
+        private final Path folder;
+        private final boolean injected;
+        private final List<Path> candidates;
+
+        KeyStore(Path folder, boolean injected, List<Path> candidates) {
+            this.folder = folder;
+            this.injected = injected;
+            this.candidates = candidates;
+        }
+
+        static KeyStore of(Env env) {
+            String codex = env.get("PLUGIN_DATA").trim();
+            String claude = env.get("CLAUDE_PLUGIN_DATA").trim();
+            if (!codex.isEmpty() || !claude.isEmpty()) {
+                Path folder = Paths.get(codex.isEmpty() ? claude : codex);
+                return new KeyStore(folder, true, List.of(folder.resolve(AUTH_FILE)));
+            }
+            Path data = env.home().resolve(".claude").resolve("plugins").resolve("data");
+            Path folder = data.resolve("clone-labs-clone-loop");
+            List<Path> candidates = new ArrayList<>();
+            candidates.add(folder.resolve(AUTH_FILE));
+            LEGACY_FOLDERS.forEach(f -> candidates.add(data.resolve(f).resolve(AUTH_FILE)));
+            return new KeyStore(folder, false, List.copyOf(candidates));
+        }
+
+        Path configPath() { return folder.resolve(AUTH_FILE); }
+
+        boolean injected() { return injected; }
+
+        List<Path> candidates() { return candidates; }
+
+        /** The first candidate that parses and holds a nonblank key; unreadable ones are skipped. */
+        Optional<StoredKey> read() {
+            for (Path candidate : candidates) {
+                Optional<JsonObject> json = readJson(candidate);
+                String token = json.map(o -> Json.string(o, "clone_api_token").trim()).orElse("");
+                if (!token.isEmpty()) return Optional.of(new StoredKey(token, candidate));
+            }
+            return Optional.empty();
+        }
+
+        private static Optional<JsonObject> readJson(Path file) {
+            try {
+                return Json.object(Files.readString(file, StandardCharsets.UTF_8));
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        /** Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock. */
+        void write(String token, Clock clock, Ui ui) {
+            try {
+                ensureFolder();
+                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT)) {
+                    Path target = configPath();
+                    JsonObject content = existing(target, clock, ui);
+                    content.addProperty("clone_api_token", token);
+                    content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
+                    replace(target, Json.PRETTY.toJson(content) + "\n");
+                    ui.verbose("Wrote " + target + " (mode 0600).");
+                }
+            } catch (IOException e) {
+                throw new CliException(1, "Could not write " + configPath() + ": " + Text.describe(e));
+            }
+        }
+
+        boolean clear() {
+            Path target = configPath();
+            try {
+                if (!Files.isDirectory(folder)) return false;
+                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT)) {
+                    return Files.deleteIfExists(target);
+                }
+            } catch (IOException e) {
+                throw new CliException(1, "Could not delete " + target + ": " + Text.describe(e));
+            }
+        }
+
+        private JsonObject existing(Path target, Clock clock, Ui ui) throws IOException {
+            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) return new JsonObject();
+            String text = Files.readString(target, StandardCharsets.UTF_8);
+            Optional<JsonObject> parsed = Json.object(text);
+            if (parsed.isPresent()) return parsed.get();
+            Path aside = asidePath(target, clock.instant());
+            Files.move(target, aside);
+            Perms.ownerOnly(aside);
+            ui.note("The existing " + AUTH_FILE + " did not parse as JSON; moved it aside to " + aside + ".");
+            return new JsonObject();
+        }
+
+        private static Path asidePath(Path target, Instant now) {
+            Path aside = target.resolveSibling(AUTH_FILE + ".corrupt-" + CORRUPT_STAMP.format(now));
+            for (int i = 2; Files.exists(aside, LinkOption.NOFOLLOW_LINKS); i++) {
+                aside = target.resolveSibling(AUTH_FILE + ".corrupt-" + CORRUPT_STAMP.format(now) + "-" + i);
+            }
+            return aside;
+        }
+
+        /** Temporary file in the same folder, owner-only from creation, flushed, then renamed over. */
+        private static void replace(Path target, String content) throws IOException {
+            Path tmp = target.resolveSibling("." + AUTH_FILE + "." + UUID.randomUUID() + ".tmp");
+            try {
+                Files.createFile(tmp, Perms.ownerOnlyFile(tmp.getParent()));
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.write(StandardCharsets.UTF_8.encode(content));
+                    ch.force(true);
+                }
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Perms.syncFolder(target.getParent());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+
+        private void ensureFolder() throws IOException {
+            if (Files.isDirectory(folder)) return;
+            try {
+                Files.createDirectories(folder, Perms.ownerOnlyFolder(folder));
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(folder)) throw e;
+            }
+        }
+    }
+
+    /**
+     * Serialises writers across processes with a lock file that is deleted again, so nothing but
+     * auth.local.json stays behind. A writer owns the lock only if the lock file at the path is still
+     * the one it locked (checked through a random id written into it); otherwise it tries again.
+     */
+    static final class FolderLock implements AutoCloseable {
+        private static final Object IN_PROCESS = new Object();
+        private static final long REGION = 1L << 40;
+        private final Path path;
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private FolderLock(Path path, FileChannel channel, FileLock lock) {
+            this.path = path;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static FolderLock acquire(Path folder, Duration wait) throws IOException {
+            Path path = folder.resolve("." + AUTH_FILE + ".lock");
+            long deadline = System.nanoTime() + wait.toNanos();
+            synchronized (IN_PROCESS) {
+                while (true) {
+                    FolderLock held = tryOnce(path);
+                    if (held != null) return held;
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("another process has held " + path + " for " + wait.toSeconds() + " s");
+                    }
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while waiting for " + path);
+                    }
+                }
+            }
+        }
+
+        private static FolderLock tryOnce(Path path) throws IOException {
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                        Perms.ownerOnlyFile(path.getParent()));
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+            FileLock lock = null;
+            try {
+                // lock a byte far past the content, so reading the id is never blocked (Windows locks are mandatory)
+                lock = channel.tryLock(REGION, 1, false);
+                if (lock == null) {
+                    channel.close();
+                    return null;
+                }
+                String id = UUID.randomUUID().toString();
+                channel.truncate(0);
+                channel.write(StandardCharsets.UTF_8.encode(id), 0);
+                channel.force(false);
+                String atPath;
+                try {
+                    atPath = Files.readString(path, StandardCharsets.UTF_8);
+                } catch (NoSuchFileException e) {
+                    atPath = "";
+                }
+                if (atPath.equals(id)) return new FolderLock(path, channel, lock);
+            } catch (IOException | RuntimeException e) {
+                // fall through: release and retry
+            }
+            if (lock != null) lock.release();
+            channel.close();
+            return null;
+        }
+
+        @Override public void close() throws IOException {
+            try {
+                Files.deleteIfExists(path);
+            } finally {
+                lock.release();
+                channel.close();
+            }
+        }
+    }
+
+    /** Owner-only permissions: POSIX modes where they exist, an owner-only ACL elsewhere (Windows). */
+    static final class Perms {
+        static FileAttribute<?>[] ownerOnlyFile(Path folder) throws IOException {
+            return attributes(folder, "rw-------");
+        }
+
+        static FileAttribute<?>[] ownerOnlyFolder(Path folder) throws IOException {
+            Path existing = folder.toAbsolutePath();
+            while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            return attributes(existing, "rwx------");
+        }
+
+        private static FileAttribute<?>[] attributes(Path near, String mode) throws IOException {
+            if (near == null || Files.getFileStore(near).supportsFileAttributeView("posix")) {
+                return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))};
+            }
+            if (Files.getFileStore(near).supportsFileAttributeView("acl")) {
+                AclEntry entry = AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(currentUser())
+                        .setPermissions(EnumSet.allOf(AclEntryPermission.class)).build();
+                List<AclEntry> acl = List.of(entry);
+                return new FileAttribute<?>[] {new FileAttribute<List<AclEntry>>() {
+                    @Override public String name() { return "acl:acl"; }
+                    @Override public List<AclEntry> value() { return acl; }
+                }};
+            }
+            return new FileAttribute<?>[0];
+        }
+
+        static void ownerOnly(Path file) throws IOException {
+            if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } else {
+                AclFileAttributeView view = Files.getFileAttributeView(file, AclFileAttributeView.class);
+                if (view != null) {
+                    view.setAcl(List.of(AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(currentUser())
+                            .setPermissions(EnumSet.allOf(AclEntryPermission.class)).build()));
+                }
+            }
+        }
+
+        private static UserPrincipal currentUser() throws IOException {
+            return Paths.get("").getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+        }
+
+        /** Makes the rename durable where the platform allows opening a folder. */
+        static void syncFolder(Path folder) {
+            try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
+                ch.force(true);
+            } catch (IOException | RuntimeException e) {
+                // not supported here (Windows); the file itself was already forced
+            }
+        }
+    }
+
+    /** Section 6: a nonblank, different CLONE_API_TOKEN wins over the key just stored. */
+    static final class Shadowing {
+        static boolean shadows(Env env, String stored) {
+            String fromEnv = env.get("CLONE_API_TOKEN").trim();
+            return !fromEnv.isEmpty() && !fromEnv.equals(stored);
+        }
+
+        static void warnBeforeLogin(Env env, Ui ui) {
+            String fromEnv = env.get("CLONE_API_TOKEN").trim();
+            if (fromEnv.isEmpty()) return;
+            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(fromEnv) + ") and takes precedence over the key this login "
+                    + "stores. Unset CLONE_API_TOKEN afterwards to use the new key.");
+        }
+
+        static int warnAfterStore(Env env, Ui ui, String stored) {
+            if (!shadows(env, stored)) return 0;
+            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.get("CLONE_API_TOKEN")) + ") takes precedence over the stored key ("
+                    + Mask.mask(stored) + "). To use the stored key, unset CLONE_API_TOKEN (unset CLONE_API_TOKEN; in PowerShell: "
+                    + "Remove-Item Env:CLONE_API_TOKEN) and remove it from your shell profile or agent settings.");
+            return 3;
+        }
+    }
+
+    // ============================================================================================
+    // Output
+    // ============================================================================================
+
+    /** Where lines go: people's lines to out (stderr under --json), data to data, notes to err. */
+    static final class Ui {
+        static final String RED = "\u001b[31m";
+        static final String YELLOW = "\u001b[33m";
+        static final String DIM = "\u001b[2m";
+        static final String RESET = "\u001b[0m";
+        private final PrintWriter out;
+        private final PrintWriter data;
+        private final PrintWriter err;
+        private final boolean colour;
+        private final boolean verbose;
+        private boolean statusShown;
+
+        Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose) {
+            this.out = out;
+            this.data = data;
+            this.err = err;
+            this.colour = colour;
+            this.verbose = verbose;
+        }
+
+        synchronized void line(String text) { clearStatus(); out.println(text); out.flush(); }
+
+        synchronized void note(String text) { clearStatus(); err.println(paint(DIM, text)); err.flush(); }
+
+        synchronized void warn(String text) { clearStatus(); err.println(paint(YELLOW, text)); err.flush(); }
+
+        synchronized void verbose(String text) {
+            if (!verbose) return;
+            clearStatus();
+            err.println(paint(DIM, "[verbose] " + Text.redact(text)));
+            err.flush();
+        }
+
+        synchronized void json(JsonObject object) { data.println(Json.GSON.toJson(object)); data.flush(); }
+
+        /** A line that rewrites itself on a terminal (the countdown). */
+        synchronized void status(String text) {
+            err.print("\r\u001b[2K" + text);
+            err.flush();
+            statusShown = !text.isEmpty();
+        }
+
+        private void clearStatus() {
+            if (statusShown) {
+                err.print("\r\u001b[2K");
+                err.flush();
+                statusShown = false;
+            }
+        }
+
+        private String paint(String code, String text) { return colour ? code + text + RESET : text; }
+    }
+
+    static final class Printer {
+        static void status(Ui ui, ResolvedKey key, KeyStore store) {
+            ui.line("Source: " + key.source());
+            ui.line("Token: " + key.masked());
+            ui.line("Plugin config: " + store.configPath()
+                    + (store.injected() ? "" : " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)"));
+            if (key.demo()) ui.line("Using the shared public demo fallback. Configure your own key for private Clone memory.");
+        }
+
+        static void stored(Ui ui, String headline, String token, KeyStore store) {
+            ui.line(headline);
+            ui.line("Token: " + Mask.mask(token));
+            ui.line("Plugin config: " + store.configPath());
+        }
+    }
+
+    static final class Pages {
+        record Page(int status, String contentType, String body) {
+            Page withStatus(int s) { return new Page(s, contentType, body); }
+        }
+
+        static Page success() {
+            return html(200, "Clone Loop connected", "Clone Loop is connected",
+                    "Your Clone API key is stored. You can close this tab and return to the terminal.");
+        }
+
+        static Page failure(String reason) {
+            return html(502, "Clone Loop login failed", "Clone Loop login failed",
+                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run login again.");
+        }
+
+        static Page plain(int status, String text) { return new Page(status, "text/plain; charset=utf-8", text + "\n"); }
+
+        private static Page html(int status, String title, String heading, String paragraph) {
+            return new Page(status, "text/html; charset=utf-8", "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title + "</title>"
+                    + "<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;"
+                    + "background:#f6f6f4;color:#1d1d1b}main{max-width:32rem;padding:2rem;background:#fff;border-radius:12px;"
+                    + "box-shadow:0 1px 4px #0002}h1{font-size:1.4rem;margin:0 0 .5rem}</style></head><body><main><h1>"
+                    + heading + "</h1><p>" + paragraph + "</p></main></body></html>\n");
+        }
+
+        static void send(HttpExchange ex, Page page) throws IOException {
+            byte[] body = page.body().getBytes(StandardCharsets.UTF_8);
+            var h = ex.getResponseHeaders();
+            h.set("Content-Type", page.contentType());
+            h.set("Cache-Control", "no-store");
+            h.set("Referrer-Policy", "no-referrer");
+            h.set("X-Content-Type-Options", "nosniff");
+            h.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+            h.set("Connection", "close");
+            ex.sendResponseHeaders(page.status(), body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        }
+    }
+
+    static final class Json {
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+        static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();
+
+        static Optional<JsonObject> object(String text) {
+            try {
+                JsonElement e = JsonParser.parseString(text);
+                return e.isJsonObject() ? Optional.of(e.getAsJsonObject()) : Optional.empty();
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        static JsonObject objectOrEmpty(String text) { return object(text).orElseGet(JsonObject::new); }
+
+        static String string(JsonObject o, String field) {
+            JsonElement e = o.get(field);
+            return e != null && e.isJsonPrimitive() ? e.getAsString() : "";
+        }
+
+        static JsonObject summary(ResolvedKey key, KeyStore store, boolean shadowed) {
+            JsonObject o = new JsonObject();
+            o.addProperty("source", key.source());
+            o.addProperty("token", key.masked());
+            o.addProperty("config_path", store.configPath().toString());
+            o.addProperty("demo", key.demo());
+            o.addProperty("shadowed", shadowed);
+            return o;
+        }
+
+        static JsonObject loginSummary(ResolvedKey key, KeyStore store, boolean shadowed, Connector.Session session) {
+            JsonObject o = summary(key, store, shadowed);
+            if (session != null) {
+                o.addProperty("session_id", session.id());
+                o.addProperty("dashboard_url", session.dashboardUrl());
+            }
+            return o;
+        }
+    }
+
+    // ============================================================================================
+    // Small pure helpers
+    // ============================================================================================
+
+    /** Masking as the Node original does it: the only form in which a key is ever shown. */
+    static final class Mask {
+        static String mask(String token) {
+            String v = token == null ? "" : token.trim();
+            if (v.isEmpty()) return "";
+            if (v.length() <= 10) return v.substring(0, 2) + "..." + v.substring(v.length() - 2);
+            return v.substring(0, 8) + "..." + v.substring(v.length() - 4);
+        }
+    }
+
+    static final class Keys {
+        static boolean isValid(String key) {
+            if (key.isEmpty()) return false;
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (c < 0x21 || c > 0x7e) return false;
+            }
+            return true;
+        }
+
+        static String invalidMessage(String what) {
+            return what + " must be printable ASCII without spaces or line breaks; it was not stored.";
+        }
+
+        static void requireValid(String key, String what, int exitCode) {
+            if (!isValid(key)) throw new CliException(exitCode, invalidMessage(what));
+        }
+
+        static String newState(SecureRandom random) {
+            byte[] bytes = new byte[32];
+            random.nextBytes(bytes);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+
+        static boolean constantTimeEquals(String a, String b) {
+            return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The agent id sent to the dashboard (contract section 2). */
+    static final class Agent {
+        static String id(Map<String, String> env) {
+            String explicit = env.getOrDefault("CLONE_LOOP_AGENT_ID", "").trim();
+            if (!explicit.isEmpty()) return explicit;
+            if (set(env, "CLAUDE_PLUGIN_DATA") || set(env, "CLAUDE_PLUGIN_ROOT")) return "claude-code";
+            boolean codex = (set(env, "PLUGIN_DATA") && !set(env, "CLAUDE_PLUGIN_DATA"))
+                    || (set(env, "PLUGIN_ROOT") && !set(env, "CLAUDE_PLUGIN_ROOT"))
+                    || set(env, "CODEX_HOME") || set(env, "CODEX_SESSION_ID") || set(env, "CODEX_THREAD_ID");
+            return codex ? "codex" : "claude-code";
+        }
+
+        private static boolean set(Map<String, String> env, String name) {
+            return !env.getOrDefault(name, "").isEmpty();
+        }
+    }
+
+    static final class Urls {
+        static final InetAddress LOOPBACK = loopback();
+        private static final Pattern IPV4_LOOPBACK = Pattern.compile("127\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+
+        private static InetAddress loopback() {
+            try {
+                return InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static String baseUrl(String value, String fallback) {
+            String v = value == null ? "" : value.trim();
+            if (v.isEmpty()) v = fallback;
+            return v.replaceAll("/+$", "");
+        }
+
+        /** https everywhere, plain http only on loopback, checked before any network call, server or browser. */
+        static String requireSafe(String url, String variable) {
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (Exception e) {
+                throw new CliException(1, variable + " is not a valid URL: " + Text.clean(url, false));
+            }
+            String scheme = Optional.ofNullable(uri.getScheme()).orElse("").toLowerCase(Locale.ROOT);
+            String host = Optional.ofNullable(uri.getHost()).orElse("");
+            if (host.isEmpty() || !(scheme.equals("https") || (scheme.equals("http") && isLoopbackHost(host)))) {
+                throw new CliException(1, variable + " must be an https URL (plain http is allowed only for 127.0.0.1, ::1 "
+                        + "and localhost), not " + Text.clean(url, false) + ".");
+            }
+            return url;
+        }
+
+        static boolean isLoopbackHost(String host) {
+            String h = host.toLowerCase(Locale.ROOT);
+            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+            if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) return true;
+            Matcher m = IPV4_LOOPBACK.matcher(h);
+            if (!m.matches()) return false;
+            for (int i = 1; i <= 3; i++) if (Integer.parseInt(m.group(i)) > 255) return false;
+            return true;
+        }
+
+        static String authorizeUrl(String dashboard, String redirectUri, String state, String agentId) {
+            return dashboard + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state)
+                    + "&agent_id=" + form(agentId);
+        }
+
+        static String form(String value) { return URLEncoder.encode(value, StandardCharsets.UTF_8); }
+
+        /** encodeURIComponent: what the Node original puts into the dashboard link. */
+        static String encodeComponent(String value) {
+            return form(value).replace("+", "%20").replace("%21", "!").replace("%27", "'")
+                    .replace("%28", "(").replace("%29", ")").replace("%7E", "~");
+        }
+
+        static Map<String, String> parseQuery(String rawQuery) {
+            Map<String, String> params = new LinkedHashMap<>();
+            if (rawQuery == null || rawQuery.isEmpty()) return params;
+            for (String pair : rawQuery.split("&")) {
+                if (pair.isEmpty()) continue;
+                int eq = pair.indexOf('=');
+                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                params.putIfAbsent(name, value);
+            }
+            return params;
+        }
+
+        private static String decode(String s) {
+            try {
+                return URLDecoder.decode(s, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return s;
+            }
+        }
+
+        /** The query of a pasted redirect address: a whole URL, or just its ?query. */
+        static Optional<Map<String, String>> pastedQuery(String line) {
+            String query;
+            int q = line.indexOf('?');
+            if (q >= 0) {
+                String before = line.substring(0, q);
+                if (!before.isEmpty() && !before.endsWith("/callback")) return Optional.empty();
+                query = line.substring(q + 1);
+            } else if (line.contains("=")) {
+                query = line;
+            } else {
+                return Optional.empty();
+            }
+            int hash = query.indexOf('#');
+            if (hash >= 0) query = query.substring(0, hash);
+            Map<String, String> params = parseQuery(query);
+            return params.containsKey("state") || params.containsKey("code") || params.containsKey("error")
+                    ? Optional.of(params) : Optional.empty();
+        }
+
+        static String withoutQuery(String url) {
+            int q = url.indexOf('?');
+            return q < 0 ? url : url.substring(0, q);
+        }
+    }
+
+    static final class Text {
+        private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)?|\u001b[@-Z\\\\-_]|\u009b[0-?]*[ -/]*[@-~]");
+        private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
+
+        /** Strips escape sequences and control characters; keeps line breaks only when asked. */
+        static String clean(String text, boolean keepNewlines) {
+            if (text == null) return "";
+            String s = ANSI.matcher(text).replaceAll("");
+            StringBuilder b = new StringBuilder(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\n' && keepNewlines) b.append(c);
+                else if (c == '\n' || c == '\t' || c == '\r') b.append(' ');
+                else if (!Character.isISOControl(c) && Character.getType(c) != Character.FORMAT) b.append(c);
+            }
+            return b.toString();
+        }
+
+        static String escapeHtml(String s) {
+            StringBuilder b = new StringBuilder(s.length() + 16);
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '<' -> b.append("&lt;");
+                    case '>' -> b.append("&gt;");
+                    case '&' -> b.append("&amp;");
+                    case '"' -> b.append("&quot;");
+                    case '\'' -> b.append("&#39;");
+                    default -> b.append(c);
+                }
+            }
+            return b.toString();
+        }
+
+        static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
+
+        /** Registers a value (a key, an authorization code) that must never be printed in full. */
+        static void addSecret(String secret) {
+            if (secret != null && secret.trim().length() >= 6) SECRETS.add(secret.trim());
+        }
+
+        static String redact(String text) {
+            String s = text;
+            for (String secret : SECRETS) s = s.replace(secret, Mask.mask(secret));
+            return s;
+        }
+
+        static String describe(Throwable e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String name = root.getClass().getSimpleName();
+            String message = root.getMessage();
+            if (root instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
+            if (root instanceof java.net.http.HttpTimeoutException) return "no answer in time";
+            if (root instanceof java.net.ConnectException) return "connection refused";
+            if (root instanceof java.net.UnknownHostException) return "unknown host " + message;
+            return message == null || message.isBlank() ? name : message;
+        }
+    }
+
+    static final class Durations {
+        private static final Pattern FORM = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
+
+        /** 90s, 5m, 2m30s, 1h, or plain seconds; empty when malformed or not positive. */
+        static Optional<Duration> parse(String text) {
+            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) return Optional.empty();
+            try {
+                if (t.chars().allMatch(Character::isDigit)) return positive(Duration.ofSeconds(Long.parseLong(t)));
+                Matcher m = FORM.matcher(t);
+                if (!m.matches()) return Optional.empty();
+                Duration d = Duration.ofHours(num(m.group(1))).plusMinutes(num(m.group(2))).plusSeconds(num(m.group(3)));
+                return positive(d);
+            } catch (NumberFormatException | ArithmeticException e) {
+                return Optional.empty();
+            }
+        }
+
+        private static long num(String g) { return g == null ? 0 : Long.parseLong(g); }
+
+        private static Optional<Duration> positive(Duration d) { return d.isZero() || d.isNegative() ? Optional.empty() : Optional.of(d); }
+
+        static String format(Duration d) {
+            long s = d.getSeconds();
+            StringBuilder b = new StringBuilder();
+            if (s >= 3600) b.append(s / 3600).append('h');
+            if (s % 3600 >= 60) b.append(s % 3600 / 60).append('m');
+            if (s % 60 > 0 || b.length() == 0) b.append(s % 60).append('s');
+            return b.toString();
+        }
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override public Duration convert(String value) {
+            return Durations.parse(value).orElseThrow(() -> new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a duration: use forms like 90s, 5m, 2m30s or plain seconds, greater than zero."));
+        }
+    }
+
+    /** The one domain exception: a message for people and the exit code that goes with it. */
+    static final class CliException extends RuntimeException {
+        final int exitCode;
+
+        CliException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+
+    /**
+     * Everything from outside: environment, home folder, clock, randomness, standard input and the
+     * terminal. Built once in main from the real process; tests build their own.
+     */
+    record Env(Map<String, String> vars, Path home, Clock clock, SecureRandom random, InputStream stdin,
+               java.io.Console console, boolean terminal, String osName, boolean wsl) {
+        static Env system() {
+            java.io.Console console = System.console();
+            boolean terminal = console != null && isTerminal(console);
+            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), new SecureRandom(),
+                    System.in, terminal ? console : null, terminal, System.getProperty("os.name", ""), detectWsl());
+        }
+
+        /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
+        static Path home(Map<String, String> vars) {
+            boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
+            String home = vars.getOrDefault(windows ? "USERPROFILE" : "HOME", "").trim();
+            return Paths.get(home.isEmpty() ? System.getProperty("user.home") : home);
+        }
+
+        /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
+        private static boolean isTerminal(java.io.Console console) {
+            try {
+                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+            } catch (ReflectiveOperationException e) {
+                return true;
+            }
+        }
+
+        private static boolean detectWsl() {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return false;
+            if (System.getenv("WSL_DISTRO_NAME") != null) return true;
+            try {
+                return Files.readString(Paths.get("/proc/version")).toLowerCase(Locale.ROOT).contains("microsoft");
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        String get(String name) { return vars.getOrDefault(name, ""); }
+
+        String dashboardUrl() { return Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"); }
+
+        String mcpUrl() {
+            String v = get("CLONE_MCP_URL").trim();
+            return v.isEmpty() ? "https://api.clone.is/mcp" : v;
+        }
+
+        boolean colour() { return terminal && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
+
+        boolean onPath(String program) {
+            for (String dir : get("PATH").split(java.io.File.pathSeparator)) {
+                if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
+            }
+            return false;
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
