@@ -1501,7 +1501,7 @@ public class login implements Callable<Integer> {
             try {
                 uri = new URI(url);
             } catch (Exception e) {
-                throw new CliException(1, variable + " is not a valid URL: " + Text.clean(url, false));
+                throw new CliException(1, variable + " is not a valid URL (it must be an https URL): " + Text.clean(url, false) + ".");
             }
             String scheme = Optional.ofNullable(uri.getScheme()).orElse("").toLowerCase(Locale.ROOT);
             String host = Optional.ofNullable(uri.getHost()).orElse("");

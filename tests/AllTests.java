@@ -1,0 +1,78 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS org.junit.jupiter:junit-jupiter:5.14.4
+//DEPS org.junit.platform:junit-platform-launcher:1.14.4
+//SOURCES ../login.java
+//SOURCES FakeDashboard.java
+//SOURCES Harness.java
+//SOURCES UnitTest.java
+//SOURCES OfflineCommandsTest.java
+//SOURCES LauncherTest.java
+//SOURCES LoginFlowTest.java
+//SOURCES ConnectTest.java
+//DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
+
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The test suite's entry point. Classes are selected by name because classpath scanning finds nothing
+ * inside a JBang jar. Prints one line per test, JUnit's summary, then "N passed, N failed".
+ */
+public class AllTests {
+    static final List<Class<?>> CLASSES = List.of(UnitTest.class, OfflineCommandsTest.class, LauncherTest.class,
+            LoginFlowTest.class, ConnectTest.class);
+
+    public static void main(String[] args) {
+        List<Class<?>> selected = args.length == 0 ? CLASSES
+                : CLASSES.stream().filter(c -> Arrays.asList(args).contains(c.getSimpleName())).toList();
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selected.stream().map(DiscoverySelectors::selectClass).toList())
+                .configurationParameter("junit.jupiter.execution.timeout.default", "3m")
+                .build();
+        Launcher launcher = LauncherFactory.create();
+        SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        PrintWriter out = new PrintWriter(System.out, true);
+        launcher.execute(request, summary, new TestExecutionListener() {
+            TestPlan plan;
+
+            @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
+
+            @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                if (!id.isTest()) return;
+                String status = switch (result.getStatus()) {
+                    case SUCCESSFUL -> "ok  ";
+                    case FAILED -> "FAIL";
+                    case ABORTED -> "skip";
+                };
+                String owner = plan.getParent(id).map(p -> p.getSource().filter(MethodSource.class::isInstance).isPresent()
+                        ? plan.getParent(p).map(TestIdentifier::getDisplayName).orElse("") + " > " + p.getDisplayName()
+                        : p.getDisplayName()).orElse("");
+                out.println(status + " " + owner + " > " + id.getDisplayName()
+                        + result.getThrowable().map(t -> "\n       " + t.toString().lines().findFirst().orElse("")).orElse(""));
+            }
+        });
+        TestExecutionSummary s = summary.getSummary();
+        s.printFailuresTo(out, 25);
+        s.printTo(out);
+        long failed = s.getTotalFailureCount();
+        long passed = s.getTestsSucceededCount();
+        out.println(passed + " passed, " + failed + " failed" + (s.getTestsAbortedCount() + s.getTestsSkippedCount() > 0
+                ? ", " + (s.getTestsAbortedCount() + s.getTestsSkippedCount()) + " skipped" : ""));
+        System.exit(failed == 0 && s.getTestsFoundCount() > 0 ? 0 : 1);
+    }
+}

@@ -1,0 +1,272 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Runs the real script as a subprocess, the way a person or an agent setup script does, in a home
+ * folder of its own. The script's compiled class is on this test run's classpath (JBang compiled it
+ * from ../login.java through //SOURCES), so each run costs one plain JVM start instead of a JBang one;
+ * LauncherTest covers the ./jbang path itself.
+ */
+final class Harness {
+    static final boolean WINDOWS = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
+    static final Duration RUN_LIMIT = Duration.ofSeconds(60);
+    /** Variables the tool reads: tests start without any of them, whatever the machine has set. */
+    static final List<String> TOOL_VARIABLES = List.of("CLONE_API_TOKEN", "CLONE_DASHBOARD_URL", "CLONE_MCP_URL",
+            "CLONE_LOOP_AGENT_ID", "PLUGIN_DATA", "PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA", "CLAUDE_PLUGIN_ROOT", "CODEX_HOME",
+            "CODEX_SESSION_ID", "CODEX_THREAD_ID", "BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR", "HTTPS_PROXY",
+            "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+
+    private Harness() {}
+
+    /** The repository root: where login.java is, found from the working folder upwards. */
+    static Path repo() {
+        Path dir = Paths.get("").toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("login.java")) && Files.isDirectory(d.resolve("fixtures"))) return d;
+        }
+        throw new IllegalStateException("run the tests from the repository (no login.java above " + dir + ")");
+    }
+
+    static Path fixture(String name) { return repo().resolve("fixtures").resolve(name); }
+
+    /** Copies a fixture config file to folder/auth.local.json (creating the folder). */
+    static Path placeConfig(String fixtureName, Path folder) {
+        try {
+            Files.createDirectories(folder);
+            return Files.copy(fixture(fixtureName), folder.resolve("auth.local.json"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The result of one finished run. */
+    record Result(int exit, String out, String err) {
+        List<String> outLines() { return out.lines().toList(); }
+
+        List<String> errLines() { return err.lines().toList(); }
+
+        String all() { return out + "\n" + err; }
+
+        /** No secret appears anywhere the run printed. */
+        Result assertNoSecrets(String... secrets) {
+            for (String s : secrets) {
+                if (s == null || s.isEmpty()) continue;
+                assertFalse(all().contains(s), "a secret was printed: " + s.substring(0, 4) + "…\n" + this);
+            }
+            return this;
+        }
+
+        /** Errors are sentences, never stack traces. */
+        Result assertNoStackTrace() {
+            assertFalse(Pattern.compile("(?m)^\\s+at [\\w.$]+\\(").matcher(all()).find(), "stack trace printed:\n" + this);
+            assertFalse(all().contains("Exception in thread"), "uncaught exception:\n" + this);
+            return this;
+        }
+
+        @Override public String toString() { return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err; }
+    }
+
+    /** The tool with its own home folder and a clean environment. */
+    static final class Tool {
+        final Path home;
+        final Map<String, String> env = new HashMap<>();
+
+        Tool(Path tempDir) {
+            this.home = tempDir.resolve("home");
+            try {
+                Files.createDirectories(home);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            env.put("HOME", home.toString());
+            env.put("USERPROFILE", home.toString());
+        }
+
+        Tool with(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        Tool without(String name) {
+            env.remove(name);
+            return this;
+        }
+
+        /** The folder used when neither PLUGIN_DATA nor CLAUDE_PLUGIN_DATA is set. */
+        Path defaultFolder() { return home.resolve(".claude/plugins/data/clone-labs-clone-loop"); }
+
+        Path legacyFolder(String name) { return home.resolve(".claude/plugins/data").resolve(name); }
+
+        Result run(String... args) { return runWithInput(null, args); }
+
+        Result runWithInput(String stdin, String... args) {
+            return start(args).input(stdin).closeInput().waitFor(RUN_LIMIT);
+        }
+
+        Running start(String... args) {
+            List<String> command = new ArrayList<>(javaCommand());
+            command.addAll(List.of(args));
+            return Running.start(command, env, repo());
+        }
+    }
+
+    static List<String> javaCommand() {
+        String java = Paths.get(System.getProperty("java.home"), "bin", WINDOWS ? "java.exe" : "java").toString();
+        return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "login");
+    }
+
+    /** A process whose output lines can be awaited as they come. */
+    static final class Running {
+        final Process process;
+        private final StringBuilder out = new StringBuilder();
+        private final StringBuilder err = new StringBuilder();
+        private final Thread outReader;
+        private final Thread errReader;
+
+        private Running(Process process) {
+            this.process = process;
+            this.outReader = pump(process.getInputStream(), out);
+            this.errReader = pump(process.getErrorStream(), err);
+        }
+
+        static Running start(List<String> command, Map<String, String> env, Path dir) {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+            Map<String, String> e = pb.environment();
+            TOOL_VARIABLES.forEach(e::remove);
+            e.putAll(env);
+            try {
+                return new Running(pb.start());
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+
+        private Thread pump(InputStream in, StringBuilder sink) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    int c;
+                    while ((c = r.read()) != -1) {
+                        synchronized (this) {
+                            sink.append((char) c);
+                            if (c == '\n') notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+                synchronized (this) {
+                    notifyAll();
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        /** Writes to standard input; null closes it at once (as CI does: no standard input). */
+        Running input(String text) {
+            try {
+                OutputStream os = process.getOutputStream();
+                if (text != null) {
+                    os.write(text.getBytes(StandardCharsets.UTF_8));
+                    os.flush();
+                }
+                if (text == null) os.close();
+            } catch (IOException e) {
+                // the process may already be gone; its exit code tells the rest
+            }
+            return this;
+        }
+
+        Running closeInput() {
+            try {
+                process.getOutputStream().close();
+            } catch (IOException e) {
+                // already closed
+            }
+            return this;
+        }
+
+        /** Waits for a line on standard output matching the pattern; returns the match. */
+        Matcher awaitOut(Pattern pattern, Duration timeout) { return await(out, pattern, timeout, "stdout"); }
+
+        Matcher awaitErr(Pattern pattern, Duration timeout) { return await(err, pattern, timeout, "stderr"); }
+
+        private synchronized Matcher await(StringBuilder sink, Pattern pattern, Duration timeout, String name) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                Matcher m = pattern.matcher(sink);
+                if (m.find()) return m;
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || (!process.isAlive() && !outReader.isAlive() && !errReader.isAlive())) {
+                    fail("no " + pattern + " on " + name + " within " + timeout + "\n--- stdout\n" + out + "--- stderr\n" + err);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, 50_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail("interrupted");
+                }
+            }
+        }
+
+        Result waitFor(Duration timeout) {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    fail("still running after " + timeout + "\n--- stdout\n" + out + "--- stderr\n" + err);
+                }
+                outReader.join(5000);
+                errReader.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+            synchronized (this) {
+                return new Result(process.exitValue(), out.toString(), err.toString());
+            }
+        }
+
+        /** Sends SIGINT, as Ctrl-C does (POSIX only). */
+        void interrupt() {
+            try {
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
+                assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -INT failed");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

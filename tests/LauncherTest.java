@@ -1,0 +1,87 @@
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ways people start the tool: ./jbang login.java, the catalog alias clone-login, from another folder
+ * and through a symlink. JBang's caches stay where this test run has them; only the tool's HOME is new.
+ */
+class LauncherTest {
+    static final String DEMO_LINE = "Using the shared public demo fallback. Configure your own key for private Clone memory.";
+
+    private static Harness.Result launch(Path tmp, Path cwd, String launcher, String stdin, Map<String, String> extra, String... args) {
+        List<String> command = new ArrayList<>();
+        if (Harness.WINDOWS) command.addAll(List.of("cmd.exe", "/c", launcher.replace("/", "\\") + ".cmd"));
+        else command.add(launcher);
+        command.addAll(List.of(args));
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Map<String, String> env = new java.util.HashMap<>(tool.env);
+        String realHome = System.getProperty("user.home");
+        String jbangDir = System.getenv().getOrDefault("JBANG_DIR", Paths.get(System.getenv().getOrDefault("HOME", realHome), ".jbang").toString());
+        String repo = System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getenv().getOrDefault("HOME", realHome), ".m2", "repository").toString());
+        env.put("JBANG_DIR", jbangDir);
+        env.put("JBANG_REPO", repo);
+        env.putAll(extra);
+        Harness.Running r = Harness.Running.start(command, env, cwd);
+        r.input(stdin);
+        return r.waitFor(java.time.Duration.ofMinutes(3));
+    }
+
+    private static List<String> demoStatus(Path tmp) {
+        Path file = tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json");
+        return List.of("Source: demo fallback", "Token: clone_yc...2026",
+                "Plugin config: " + file + " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)", DEMO_LINE);
+    }
+
+    @Test
+    void runsTheScriptThroughTheRepoLauncher(@TempDir Path tmp) {
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "login.java", "status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines());
+    }
+
+    @Test
+    void runsTheCatalogAlias(@TempDir Path tmp) {
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "clone-login", "status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines());
+    }
+
+    @Test
+    void passesStandardInputAndTheExitCodeThrough(@TempDir Path tmp) {
+        String key = "clone_through_launcher_key_W8e3";
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", key + "\n", Map.of("CLONE_API_TOKEN", "clone_env_other_key_77aa"),
+                "login.java", "set", "-");
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(Harness.read(tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json")).contains(key));
+        r.assertNoSecrets(key, "clone_env_other_key_77aa");
+    }
+
+    @Test
+    void usageErrorsKeepExitTwoThroughTheLauncher(@TempDir Path tmp) {
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "login.java", "bogus");
+        assertEquals(2, r.exit(), r.toString());
+    }
+
+    @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void worksFromAnotherFolderAndThroughASymlink(@TempDir Path tmp) throws Exception {
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(elsewhere.resolve("jb"), Harness.repo().resolve("jbang"));
+        String script = Harness.repo().resolve("login.java").toString();
+        Harness.Result r = launch(tmp, elsewhere, link.toString(), null, Map.of(), script, "status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines());
+    }
+}

@@ -1,0 +1,373 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** status, set, set -, import-env and clear, run as a subprocess on real files (contract sections 1-4, 6, 8). */
+class OfflineCommandsTest {
+    static final String STORED = "clone_stored_fixture_key_5k8Lq2Wz";
+    static final String LEGACY = "clone_legacy_fixture_key_Tq93mXa1";
+    static final String NEW_KEY = "clone_new_key_via_set_Hq72LmZp";
+    static final String ENV_KEY = "clone_env_key_from_shell_Rz55Pq";
+    static final String FALLBACK_NOTE = " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)";
+    static final String DEMO_LINE = "Using the shared public demo fallback. Configure your own key for private Clone memory.";
+
+    // ---- status ----
+
+    @Test
+    void statusWithoutAnyKeyShowsTheDemoFallback(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.run("status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Source: demo fallback", "Token: clone_yc...2026",
+                "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + FALLBACK_NOTE, DEMO_LINE), r.outLines());
+        assertEquals("", r.err());
+        r.assertNoSecrets(login.DEMO_TOKEN);
+    }
+
+    @Test
+    void noCommandMeansStatus(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        assertEquals(tool.run("status").out(), tool.run().out());
+    }
+
+    @Test
+    void statusReadsTheInjectedFolder(@TempDir Path tmp) {
+        Path data = tmp.resolve("claude-data");
+        Harness.placeConfig("config-valid.json", data);
+        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Source: plugin config", "Token: clone_st...q2Wz", "Plugin config: " + data.resolve("auth.local.json")),
+                r.outLines());
+        r.assertNoSecrets(STORED);
+    }
+
+    @Test
+    void pluginDataWinsOverClaudePluginData(@TempDir Path tmp) {
+        Path codex = tmp.resolve("codex-data");
+        Path claude = tmp.resolve("claude-data");
+        Harness.placeConfig("config-legacy.json", codex);
+        Harness.placeConfig("config-valid.json", claude);
+        Harness.Tool tool = new Harness.Tool(tmp).with("PLUGIN_DATA", codex.toString()).with("CLAUDE_PLUGIN_DATA", claude.toString());
+        Harness.Result r = tool.run("status");
+        assertEquals(List.of("Source: plugin config", "Token: clone_le...mXa1", "Plugin config: " + codex.resolve("auth.local.json")),
+                r.outLines());
+        Harness.Result set = tool.runWithInput(NEW_KEY + "\n", "set", "-");
+        assertEquals(0, set.exit(), set.toString());
+        assertTrue(Harness.read(codex.resolve("auth.local.json")).contains(NEW_KEY));
+        assertTrue(Harness.read(claude.resolve("auth.local.json")).contains(STORED), "the other folder is untouched");
+        r.assertNoSecrets(STORED, LEGACY);
+        set.assertNoSecrets(NEW_KEY);
+    }
+
+    @Test
+    void readsLegacyFoldersInOrderWhenNothingIsInjected(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.placeConfig("config-valid.json", tool.legacyFolder("clone-clone-labs"));
+        Harness.placeConfig("config-legacy.json", tool.legacyFolder("clone-loop-clone-labs"));
+        Harness.placeConfig("config-corrupt.json", tool.legacyFolder("clone-loop-clone-loop"));
+        Harness.placeConfig("config-blank-key.json", tool.defaultFolder());
+        Harness.Result r = tool.run("status");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Source: plugin config", "Token: clone_le...mXa1",
+                "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + FALLBACK_NOTE), r.outLines());
+        assertTrue(r.err().contains(tool.legacyFolder("clone-loop-clone-labs").resolve("auth.local.json").toString()),
+                "says which legacy file it read: " + r);
+        r.assertNoSecrets(STORED, LEGACY);
+    }
+
+    @Test
+    void legacyFoldersAreIgnoredWhenAFolderIsInjected(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("empty").toString());
+        Harness.placeConfig("config-legacy.json", tool.legacyFolder("clone-clone-loop"));
+        Harness.Result r = tool.run("status");
+        assertEquals("Source: demo fallback", r.outLines().get(0));
+    }
+
+    @Test
+    void environmentWinsAndStatusSaysItShadowsTheStoredKey(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status");
+        assertEquals(0, r.exit());
+        assertEquals(List.of("Source: environment", "Token: clone_en...55Pq", "Plugin config: " + data.resolve("auth.local.json")), r.outLines());
+        assertTrue(r.err().contains("CLONE_API_TOKEN") && r.err().contains("clone_st...q2Wz") && r.err().contains("precedence"), r.toString());
+        r.assertNoSecrets(STORED, ENV_KEY);
+    }
+
+    @Test
+    void statusJsonIsOneObject(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status", "--json");
+        assertEquals(0, r.exit());
+        assertEquals(1, r.outLines().size(), r.toString());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("environment", o.get("source").getAsString());
+        assertEquals("clone_en...55Pq", o.get("token").getAsString());
+        assertEquals(data.resolve("auth.local.json").toString(), o.get("config_path").getAsString());
+        assertFalse(o.get("demo").getAsBoolean());
+        assertTrue(o.get("shadowed").getAsBoolean());
+        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed"), o.keySet());
+        r.assertNoSecrets(STORED, ENV_KEY);
+
+        JsonObject demo = JsonParser.parseString(new Harness.Tool(tmp.resolve("other")).run("status", "--json").out()).getAsJsonObject();
+        assertTrue(demo.get("demo").getAsBoolean());
+        assertFalse(demo.get("shadowed").getAsBoolean());
+        assertEquals("demo fallback", demo.get("source").getAsString());
+    }
+
+    // ---- set ----
+
+    @Test
+    void setStoresTheKeyOwnerOnlyAndWarnsAboutHistory(@TempDir Path tmp) throws Exception {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.run("set", NEW_KEY);
+        Path file = tool.defaultFolder().resolve("auth.local.json");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Stored Clone API key in plugin config.", "Token: clone_ne...LmZp", "Plugin config: " + file), r.outLines());
+        assertTrue(r.err().contains("shell history") && r.err().contains("set -") && r.err().contains("import-env")
+                && r.err().contains("login"), r.toString());
+        assertFileHolds(file, NEW_KEY);
+        if (!Harness.WINDOWS) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tool.defaultFolder())));
+        }
+        assertEquals(List.of("auth.local.json"), list(tool.defaultFolder()));
+        r.assertNoSecrets(NEW_KEY);
+    }
+
+    @Test
+    void setDashReadsOneLineFromStandardInput(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+        Harness.Result r = tool.runWithInput("  " + NEW_KEY + "  \nsecond line ignored\n", "set", "-");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
+        assertFalse(r.err().contains("shell history"), "no history warning for standard input");
+        assertFileHolds(tmp.resolve("data/auth.local.json"), NEW_KEY);
+        r.assertNoSecrets(NEW_KEY);
+    }
+
+    @Test
+    void setDashWithEmptyInputIsAUsageError(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.runWithInput("", "set", "-");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("No key on standard input"), r.toString());
+        assertFalse(Files.exists(tool.defaultFolder()));
+        r.assertNoStackTrace();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"clone key with spaces", "clone_caf\u00e9_key", "clone_\u001b[31m_key", "   "})
+    void setRefusesKeysThatAreNotPrintableAscii(String bad, @TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.run("set", bad);
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("key"), r.toString());
+        assertFalse(Files.exists(tool.defaultFolder().resolve("auth.local.json")), "nothing stored");
+        if (!bad.isBlank()) r.assertNoSecrets(bad.trim());
+        r.assertNoStackTrace();
+    }
+
+    @Test
+    void setFromStandardInputRefusesAKeyWithInnerSpaces(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.runWithInput("clone bad key\n", "set", "-");
+        assertEquals(2, r.exit(), r.toString());
+        assertFalse(Files.exists(tool.defaultFolder().resolve("auth.local.json")));
+    }
+
+    @Test
+    void setKeepsOtherFields(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-extra-fields.json", data);
+        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
+        assertEquals(0, r.exit(), r.toString());
+        JsonObject o = JsonParser.parseString(Harness.read(data.resolve("auth.local.json"))).getAsJsonObject();
+        assertEquals(NEW_KEY, o.get("clone_api_token").getAsString());
+        assertEquals(12, o.getAsJsonObject("loop_defaults").get("max_turns").getAsInt());
+        assertEquals("kept by every write", o.get("note").getAsString());
+        assertFalse(o.get("updated_at").getAsString().equals("2026-05-29T08:57:40Z"), "updated_at is refreshed");
+    }
+
+    @Test
+    void aCorruptFileIsMovedAsideNotDestroyed(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-corrupt.json", data);
+        String corrupt = Harness.read(data.resolve("auth.local.json"));
+        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
+        assertEquals(0, r.exit(), r.toString());
+        List<String> names = list(data);
+        assertEquals(2, names.size(), names.toString());
+        String aside = names.stream().filter(n -> !n.equals("auth.local.json")).findFirst().orElseThrow();
+        assertTrue(aside.matches("auth\\.local\\.json\\.corrupt-\\d{8}T\\d{6}Z"), aside);
+        assertEquals(corrupt, Harness.read(data.resolve(aside)), "the corrupt content is kept byte for byte");
+        if (!Harness.WINDOWS) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(aside))));
+        }
+        assertTrue(r.err().contains("moved it aside") && r.err().contains(aside), r.toString());
+        assertFileHolds(data.resolve("auth.local.json"), NEW_KEY);
+    }
+
+    @Test
+    void twelveConcurrentWritersLeaveOneWholeFile(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-extra-fields.json", data);
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString());
+        List<String> keys = IntStream.range(0, 12).mapToObj(i -> "clone_concurrent_writer_" + i + "_Zx81").toList();
+        List<Harness.Running> writers = new ArrayList<>();
+        for (String key : keys) writers.add(tool.start("set", "-").input(key + "\n").closeInput());
+        for (Harness.Running w : writers) assertEquals(0, w.waitFor(Harness.RUN_LIMIT).exit());
+        JsonObject o = JsonParser.parseString(Harness.read(data.resolve("auth.local.json"))).getAsJsonObject();
+        assertTrue(keys.contains(o.get("clone_api_token").getAsString()), o.toString());
+        assertEquals("kept by every write", o.get("note").getAsString());
+        assertEquals(List.of("auth.local.json"), list(data), "no temporary or lock files left behind");
+    }
+
+    @Test
+    void setShadowedByTheEnvironmentExitsThree(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY);
+        Harness.Result r = tool.runWithInput(NEW_KEY, "set", "-");
+        assertEquals(3, r.exit(), r.toString());
+        assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
+        assertTrue(r.err().contains("CLONE_API_TOKEN") && r.err().contains("precedence") && r.err().contains("unset")
+                && r.err().contains("clone_en...55Pq") && r.err().contains("clone_ne...LmZp"), r.toString());
+        assertFileHolds(tool.defaultFolder().resolve("auth.local.json"), NEW_KEY);
+        r.assertNoSecrets(NEW_KEY, ENV_KEY);
+    }
+
+    @Test
+    void setTheSameKeyAsTheEnvironmentIsNotShadowed(@TempDir Path tmp) {
+        Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", NEW_KEY).runWithInput(NEW_KEY, "set", "-");
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(r.err().contains("precedence"));
+    }
+
+    @Test
+    void anUnwritableFolderFailsWithASentence(@TempDir Path tmp) throws Exception {
+        Path notAFolder = tmp.resolve("file");
+        Files.writeString(notAFolder, "x");
+        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", notAFolder.toString()).runWithInput(NEW_KEY, "set", "-");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("Could not write " + notAFolder.resolve("auth.local.json")), r.toString());
+        assertEquals("", r.out());
+        r.assertNoStackTrace().assertNoSecrets(NEW_KEY);
+    }
+
+    // ---- import-env ----
+
+    @Test
+    void importEnvStoresTheVariable(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", " " + ENV_KEY + " ").run("import-env");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: clone_en...55Pq", "Plugin config: " + data.resolve("auth.local.json")),
+                r.outLines());
+        assertFalse(r.err().contains("precedence"), "its own value is not shadowed");
+        assertFileHolds(data.resolve("auth.local.json"), ENV_KEY);
+        r.assertNoSecrets(ENV_KEY);
+    }
+
+    @Test
+    void importEnvWithoutTheVariableFails(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "   ");
+        Harness.Result r = tool.run("import-env");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("CLONE_API_TOKEN is not set"), r.toString());
+        assertFalse(Files.exists(tool.defaultFolder()));
+    }
+
+    @Test
+    void importEnvRefusesAnInvalidKey(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "clone with space");
+        Harness.Result r = tool.run("import-env");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("printable ASCII"), r.toString());
+        assertFalse(Files.exists(tool.defaultFolder()));
+    }
+
+    // ---- clear ----
+
+    @Test
+    void clearDeletesTheFileAndShowsWhatIsLeft(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString());
+        Harness.Result r = tool.run("clear");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Cleared plugin config API key.", "Current effective token:", "Source: demo fallback", "Token: clone_yc...2026",
+                "Plugin config: " + data.resolve("auth.local.json"), DEMO_LINE), r.outLines());
+        assertFalse(Files.exists(data.resolve("auth.local.json")));
+        Harness.Result again = tool.run("clear");
+        assertEquals(0, again.exit());
+        assertEquals("No plugin config API key to clear.", again.outLines().get(0));
+        assertEquals("Current effective token:", again.outLines().get(1));
+    }
+
+    @Test
+    void clearShowsTheEnvironmentKeyWhenItIsSet(@TempDir Path tmp) {
+        Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY).run("clear");
+        assertEquals(List.of("No plugin config API key to clear.", "Current effective token:", "Source: environment", "Token: clone_en...55Pq"),
+                r.outLines().subList(0, 4));
+        r.assertNoSecrets(ENV_KEY);
+    }
+
+    // ---- usage, help, version ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bogus", "status --bogus", "set", "set a b", "status extra", "clear --json", "import-env --force"})
+    void usageErrorsExitTwo(String args, @TempDir Path tmp) {
+        Harness.Result r = new Harness.Tool(tmp).run(args.split(" "));
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("--help"), r.toString());
+        r.assertNoStackTrace();
+    }
+
+    @Test
+    void helpAndVersion(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result version = tool.run("--version");
+        assertEquals(0, version.exit());
+        assertEquals("clone-login " + login.VERSION + "\n", version.out().replace("\r", ""));
+        for (String[] args : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"help"})) {
+            Harness.Result help = tool.run(args);
+            assertEquals(0, help.exit());
+            assertTrue(help.out().contains("Usage: clone-login") && help.out().contains("import-env"), help.toString());
+        }
+        Harness.Result setHelp = tool.run("help", "set");
+        assertTrue(setHelp.out().contains("Usage: clone-login set") && setHelp.out().contains("--connect"), setHelp.toString());
+    }
+
+    private static void assertFileHolds(Path file, String key) {
+        String text = Harness.read(file);
+        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+        assertEquals(key, o.get("clone_api_token").getAsString());
+        assertTrue(o.get("updated_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), text);
+        assertTrue(text.startsWith("{\n  \"clone_api_token\": ") && text.endsWith("}\n"), text);
+    }
+
+    private static List<String> list(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+}

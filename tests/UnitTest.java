@@ -1,0 +1,388 @@
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Exact-value tests of the pure parts: no sockets, no sleeps, no subprocesses. */
+class UnitTest {
+
+    // ---- masking (contract section 4) ----
+
+    @ParameterizedTest(name = "mask({0}) = {1}")
+    @CsvSource(delimiter = '|', emptyValue = "", value = {
+            "'' | ''",
+            "'   ' | ''",
+            "ab | ab...ab",
+            "abcd | ab...cd",
+            "abcdefghij | ab...ij",
+            "abcdefghijk | abcdefgh...hijk",
+            "'  clone_yc-reviewer-public-demo-2026  ' | clone_yc...2026",
+            "clone_live_fixture_8fJ3kQ2mN7pR4tV9 | clone_li...4tV9",
+    })
+    void masksLikeTheNodeOriginal(String token, String masked) {
+        assertEquals(masked, login.Mask.mask(token));
+    }
+
+    @Test
+    void masksTheDemoKeyExactly() {
+        assertEquals("clone_yc...2026", login.Mask.mask(login.DEMO_TOKEN));
+        assertEquals("", login.Mask.mask(null));
+    }
+
+    // ---- agent id (contract section 2) ----
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "'' | claude-code",
+            "CLONE_LOOP_AGENT_ID=my-agent | my-agent",
+            "CLONE_LOOP_AGENT_ID=  my-agent  | my-agent",
+            "CLONE_LOOP_AGENT_ID=   ,PLUGIN_DATA=/d | codex",
+            "CLONE_LOOP_AGENT_ID=x,CLAUDE_PLUGIN_DATA=/d | x",
+            "CLAUDE_PLUGIN_DATA=/d | claude-code",
+            "CLAUDE_PLUGIN_ROOT=/r | claude-code",
+            "CLAUDE_PLUGIN_ROOT=/r,CODEX_HOME=/c | claude-code",
+            "PLUGIN_DATA=/d | codex",
+            "PLUGIN_DATA=/d,CLAUDE_PLUGIN_DATA=/e | claude-code",
+            "PLUGIN_ROOT=/r | codex",
+            "PLUGIN_ROOT=/r,CLAUDE_PLUGIN_ROOT=/s | claude-code",
+            "CODEX_HOME=/c | codex",
+            "CODEX_SESSION_ID=s1 | codex",
+            "CODEX_THREAD_ID=t1 | codex",
+            "PLUGIN_DATA= | claude-code",
+    })
+    void detectsTheAgent(String assignments, String expected) {
+        assertEquals(expected, login.Agent.id(env(assignments)));
+    }
+
+    private static Map<String, String> env(String assignments) {
+        Map<String, String> env = new HashMap<>();
+        for (String pair : assignments.split(",")) {
+            if (pair.isBlank()) continue;
+            String[] kv = pair.split("=", 2);
+            env.put(kv[0].trim(), kv.length > 1 ? kv[1] : "");
+        }
+        return env;
+    }
+
+    // ---- durations (--timeout) ----
+
+    @ParameterizedTest(name = "{0} -> {1}s")
+    @CsvSource({"90s,90", "5m,300", "2m30s,150", "45,45", "1h,3600", "1h2m3s,3723", "' 10s ',10", "2M,120"})
+    void parsesDurations(String text, long seconds) {
+        assertEquals(Optional.of(Duration.ofSeconds(seconds)), login.Durations.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0", "0s", "-5", "5x", "m", "1.5m", "5 m", "s30", "99999999999999999999"})
+    void refusesMalformedDurations(String text) {
+        assertEquals(Optional.empty(), login.Durations.parse(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"300,5m", "150,2m30s", "59,59s", "3600,1h", "3661,1h1m1s"})
+    void formatsDurations(long seconds, String text) {
+        assertEquals(text, login.Durations.format(Duration.ofSeconds(seconds)));
+    }
+
+    // ---- keys (contract section 8) ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"clone_abc", "a", "!~", "clone_live_fixture_8fJ3kQ2mN7pR4tV9"})
+    void acceptsPrintableAsciiKeys(String key) {
+        assertTrue(login.Keys.isValid(key));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "clone abc", "clone\tabc", "clone\nabc", "clone\u0000", "cl\u00f6ne", "clone\u001b[0m", "\u00a0x"})
+    void refusesOtherKeys(String key) {
+        assertFalse(login.Keys.isValid(key));
+    }
+
+    @Test
+    void stateIsThirtyTwoRandomBytesInBase64Url() {
+        String a = login.Keys.newState(new SecureRandom());
+        String b = login.Keys.newState(new SecureRandom());
+        assertTrue(a.matches("[A-Za-z0-9_-]{43}"), a);
+        assertFalse(a.equals(b));
+    }
+
+    @Test
+    void comparesStateExactly() {
+        assertTrue(login.Keys.constantTimeEquals("abc", "abc"));
+        assertFalse(login.Keys.constantTimeEquals("abc", "abd"));
+        assertFalse(login.Keys.constantTimeEquals("abc", "abcd"));
+        assertFalse(login.Keys.constantTimeEquals("", "abc"));
+    }
+
+    // ---- URLs (contract sections 2, 5 and 8) ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', emptyValue = "", value = {
+            "'' | https://clone.is",
+            "'   ' | https://clone.is",
+            "https://dash.example.com/// | https://dash.example.com",
+            "http://127.0.0.1:8787/ | http://127.0.0.1:8787",
+            "https://x.example/base/ | https://x.example/base",
+    })
+    void normalisesTheDashboardBase(String value, String expected) {
+        assertEquals(expected, login.Urls.baseUrl(value, "https://clone.is"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://clone.is", "https://api.clone.is/mcp", "http://127.0.0.1:8787", "http://127.9.8.7/x",
+            "http://localhost:3000", "http://[::1]:9000/mcp", "HTTPS://CLONE.IS"})
+    void allowsHttpsAndLoopbackHttp(String url) {
+        assertEquals(url, login.Urls.requireSafe(url, "CLONE_DASHBOARD_URL"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://clone.is", "http://10.0.0.1", "http://128.0.0.1", "http://127.0.0.1.example.com",
+            "http://localhost.example.com", "ftp://clone.is", "clone.is", "https://", "http://127.0.0.256", "not a url"})
+    void refusesEverythingElse(String url) {
+        login.CliException e = assertThrows(login.CliException.class, () -> login.Urls.requireSafe(url, "CLONE_MCP_URL"));
+        assertEquals(1, e.exitCode);
+        assertTrue(e.getMessage().contains("CLONE_MCP_URL") && e.getMessage().contains("https"), e.getMessage());
+    }
+
+    @Test
+    void buildsTheAuthorizeUrl() {
+        assertEquals("https://clone.is/clone-loop/connect?redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Fcallback"
+                        + "&state=s_t-a&agent_id=claude+code",
+                login.Urls.authorizeUrl("https://clone.is", "http://127.0.0.1:4321/callback", "s_t-a", "claude code"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"sess_fixture 42/a,sess_fixture%2042%2Fa", "a!b'c(d)e~f*g,a!b'c(d)e~f*g", "é,%C3%A9", "a+b&c=d,a%2Bb%26c%3Dd"})
+    void encodesLikeEncodeUriComponent(String value, String expected) {
+        assertEquals(expected, login.Urls.encodeComponent(value));
+    }
+
+    @Test
+    void decodesTheQuery() {
+        assertEquals(Map.of("code", "a b+c", "state", "x/y", "flag", ""), login.Urls.parseQuery("code=a+b%2Bc&state=x%2Fy&flag"));
+        assertEquals(Map.of("code", "first"), login.Urls.parseQuery("code=first&code=second"));
+        assertEquals(Map.of(), login.Urls.parseQuery(null));
+    }
+
+    @Test
+    void readsPastedRedirectAddresses() {
+        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")),
+                login.Urls.pastedQuery("http://127.0.0.1:5555/callback?code=c1&state=s1"));
+        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")), login.Urls.pastedQuery("?code=c1&state=s1#frag"));
+        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")), login.Urls.pastedQuery("code=c1&state=s1"));
+        assertEquals(Optional.empty(), login.Urls.pastedQuery("hello"));
+        assertEquals(Optional.empty(), login.Urls.pastedQuery("http://127.0.0.1:5555/other?code=c1&state=s1"));
+        assertEquals(Optional.empty(), login.Urls.pastedQuery("a=b"));
+    }
+
+    // ---- the callback's meaning (contract section 7) ----
+
+    @Test
+    void aValidCallbackCarriesTheCode() {
+        login.Receiver.Verdict v = login.Receiver.Verdict.of(Map.of("code", "c1", "state", "s1"), "s1");
+        assertEquals(new login.Receiver.Callback("c1", "s1"), v.callback());
+        assertNull(v.failure());
+    }
+
+    @Test
+    void aWrongOrMissingStateIsAMismatch() {
+        for (Map<String, String> q : List.of(Map.of("code", "c1", "state", "s2"), Map.of("code", "c1"),
+                Map.of("error", "access_denied", "state", "nope"))) {
+            login.Receiver.Verdict v = login.Receiver.Verdict.of(q, "s1");
+            assertEquals("Clone Loop login callback state mismatch.", v.failure());
+            assertEquals(400, v.status());
+            assertNull(v.callback());
+        }
+    }
+
+    @Test
+    void anErrorNamesItselfAndItsDescription() {
+        login.Receiver.Verdict v = login.Receiver.Verdict.of(
+                Map.of("error", "access_denied", "error_description", "The user said no\u001b[31m", "state", "s1"), "s1");
+        assertEquals("Clone login was not authorized: access_denied (The user said no).", v.failure());
+    }
+
+    @Test
+    void noCodeIsItsOwnFailure() {
+        login.Receiver.Verdict v = login.Receiver.Verdict.of(Map.of("state", "s1", "code", " "), "s1");
+        assertTrue(v.failure().contains("without an authorization code"), v.failure());
+    }
+
+    // ---- proxies (contract section 2) ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', emptyValue = "", value = {
+            "clone.is | clone.is | true",
+            "api.clone.is | clone.is | true",
+            "api.clone.is | .clone.is | true",
+            "notclone.is | clone.is | false",
+            "clone.is | example.com, clone.is | true",
+            "clone.is | * | true",
+            "clone.is | '' | false",
+    })
+    void bypassesProxiesLikeCurl(String host, String noProxy, boolean bypassed) {
+        assertEquals(bypassed, login.Proxies.bypassed(host, noProxy));
+    }
+
+    @Test
+    void choosesTheProxyByScheme() {
+        Map<String, String> env = Map.of("HTTPS_PROXY", "http://user:pw@proxy.example:3128", "http_proxy", "proxy2.example:8080",
+                "NO_PROXY", "internal.example");
+        var https = login.Proxies.forUri(java.net.URI.create("https://clone.is/x"), env).orElseThrow();
+        assertEquals(List.of("proxy.example", 3128, "user", "pw"), List.of(https.getHost(), https.getPort(), https.getUsername(), https.getPassword()));
+        var http = login.Proxies.forUri(java.net.URI.create("http://clone.example/x"), env).orElseThrow();
+        assertEquals(List.of("proxy2.example", 8080), List.of(http.getHost(), http.getPort()));
+        assertTrue(login.Proxies.forUri(java.net.URI.create("https://internal.example/x"), env).isEmpty());
+        assertTrue(login.Proxies.forUri(java.net.URI.create("http://127.0.0.1:9/x"), env).isEmpty(), "loopback goes direct");
+        assertTrue(login.Proxies.forUri(java.net.URI.create("https://clone.is"), Map.of()).isEmpty());
+    }
+
+    // ---- MCP answers (contract section 5) ----
+
+    @Test
+    void readsJsonAndServerSentEvents() {
+        assertEquals("1", login.Mcp.firstJson("{\"id\":1}").orElseThrow().get("id").getAsString());
+        String sse = "event: message\ndata: ping\n\nevent: message\ndata: {\"id\":2,\ndata: \"x\":true}\n\n";
+        assertEquals("2", login.Mcp.firstJson(sse).orElseThrow().get("id").getAsString());
+        assertEquals("3", login.Mcp.firstJson("data:{\"id\":3}\r\n\r\n").orElseThrow().get("id").getAsString());
+        assertTrue(login.Mcp.firstJson("data: nope\n\n").isEmpty());
+    }
+
+    @Test
+    void findsTheSessionId() {
+        assertEquals("s 1", login.Mcp.sessionId(toolResult("{\\\"session_id\\\":\\\"s 1\\\"}", false)));
+        assertEquals("s2", login.Mcp.sessionId(toolResult("{\\\"sessionId\\\":\\\"s2\\\"}", false)));
+        assertEquals("start_session returned an error: nope",
+                assertThrows(login.CliException.class, () -> login.Mcp.sessionId(toolResult("nope", true))).getMessage());
+        assertTrue(assertThrows(login.CliException.class, () -> login.Mcp.sessionId(toolResult("{}", false)))
+                .getMessage().contains("session id"));
+        assertTrue(assertThrows(login.CliException.class, () -> login.Mcp.sessionId(toolResult("plain words", false)))
+                .getMessage().contains("non-JSON"));
+    }
+
+    private static JsonObject toolResult(String text, boolean isError) {
+        return login.Json.object("{\"result\":{\"isError\":" + isError + ",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}")
+                .orElseThrow();
+    }
+
+    // ---- text from servers (contract section 8) ----
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "'plain' | 'plain'",
+            "'red\u001b[31mtext\u001b[0m' | 'redtext'",
+            "'bell\u0007 and nul\u0000' | 'bell and nul'",
+            "'title\u001b]0;owned\u0007done' | 'titledone'",
+            "'two\nlines\r' | 'two lines '",
+            "'rtl\u202Eevil' | 'rtlevil'",
+    })
+    void stripsControlCharacters(String raw, String clean) {
+        assertEquals(clean, login.Text.clean(raw, false));
+    }
+
+    @Test
+    void escapesHtml() {
+        assertEquals("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;", login.Text.escapeHtml("<script>alert(\"x\")</script> & '"));
+    }
+
+    // ---- the config file format (contract section 3) ----
+
+    @Test
+    void writesTheExactFileFormat(@TempDir Path dir) throws Exception {
+        login.Env env = env(dir, Map.of("CLAUDE_PLUGIN_DATA", dir.resolve("data").toString()));
+        login.KeyStore store = login.KeyStore.of(env);
+        store.write("clone_exact_key_123456", env.clock(), quietUi());
+        assertEquals("{\n  \"clone_api_token\": \"clone_exact_key_123456\",\n  \"updated_at\": \"2026-05-29T08:57:40Z\"\n}\n",
+                Files.readString(dir.resolve("data/auth.local.json")));
+        assertEquals(List.of("auth.local.json"), list(dir.resolve("data")));
+    }
+
+    @Test
+    void keepsOtherFieldsInPlace(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Harness.placeConfig("config-extra-fields.json", data);
+        login.Env env = env(dir, Map.of("PLUGIN_DATA", data.toString()));
+        login.KeyStore.of(env).write("clone_new_key_abcdef", env.clock(), quietUi());
+        assertEquals("{\n  \"clone_api_token\": \"clone_new_key_abcdef\",\n  \"updated_at\": \"2026-05-29T08:57:40Z\",\n"
+                + "  \"loop_defaults\": {\n    \"max_turns\": 12,\n    \"auto_answer\": true\n  },\n  \"note\": \"kept by every write\"\n}\n",
+                Files.readString(data.resolve("auth.local.json")));
+    }
+
+    @Test
+    void resolvesInPriorityOrder(@TempDir Path dir) {
+        Path data = dir.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        login.Env stored = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString()));
+        assertEquals(login.ResolvedKey.of("clone_stored_fixture_key_5k8Lq2Wz", "plugin config"),
+                login.KeyResolver.resolve(stored, login.KeyStore.of(stored)));
+        login.Env both = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString(), "CLONE_API_TOKEN", "  clone_env_key_999999  "));
+        assertEquals(new login.ResolvedKey("clone_env_key_999999", "environment", "clone_en...9999", false),
+                login.KeyResolver.resolve(both, login.KeyStore.of(both)));
+        login.Env none = env(dir, Map.of("CLAUDE_PLUGIN_DATA", dir.resolve("empty").toString(), "CLONE_API_TOKEN", "   "));
+        assertEquals(new login.ResolvedKey(login.DEMO_TOKEN, "demo fallback", "clone_yc...2026", true),
+                login.KeyResolver.resolve(none, login.KeyStore.of(none)));
+    }
+
+    @Test
+    void listsTheReadCandidates(@TempDir Path dir) {
+        login.Env fallback = env(dir, Map.of());
+        Path data = dir.resolve("home/.claude/plugins/data");
+        assertEquals(List.of(data.resolve("clone-labs-clone-loop/auth.local.json"), data.resolve("clone-loop-clone-loop/auth.local.json"),
+                        data.resolve("clone-loop-clone-labs/auth.local.json"), data.resolve("clone-clone-loop/auth.local.json"),
+                        data.resolve("clone-clone-labs/auth.local.json")),
+                login.KeyStore.of(fallback).candidates());
+        login.Env injected = env(dir, Map.of("PLUGIN_DATA", "/p", "CLAUDE_PLUGIN_DATA", "/c"));
+        assertEquals(List.of(Path.of("/p", "auth.local.json")), login.KeyStore.of(injected).candidates());
+        login.Env blankCodex = env(dir, Map.of("PLUGIN_DATA", "  ", "CLAUDE_PLUGIN_DATA", "/c"));
+        assertEquals(List.of(Path.of("/c", "auth.local.json")), login.KeyStore.of(blankCodex).candidates());
+    }
+
+    // ---- in-process command tree: help, version and usage errors ----
+
+    @Test
+    void printsTheVersion(@TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        int code = login.newCommandLine(env(dir, Map.of()), new PrintWriter(out), new PrintWriter(new StringWriter())).execute("--version");
+        assertEquals(0, code);
+        assertEquals("clone-login " + login.VERSION, out.toString().trim());
+    }
+
+    private static login.Env env(Path dir, Map<String, String> vars) {
+        return new login.Env(vars, dir.resolve("home"), Clock.fixed(Instant.parse("2026-05-29T08:57:40.789Z"), ZoneOffset.UTC),
+                new SecureRandom(), new ByteArrayInputStream(new byte[0]), null, false, "Linux", false);
+    }
+
+    private static login.Ui quietUi() {
+        PrintWriter sink = new PrintWriter(new StringWriter());
+        return new login.Ui(sink, sink, sink, false, false);
+    }
+
+    private static List<String> list(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}
