@@ -371,7 +371,7 @@ public class login implements Callable<Integer> {
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
                         + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
                         + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                CompletableFuture<DashboardClient> client = DashboardClient.warm(env, ui);
+                CompletableFuture<DashboardClient> client = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
                 token = exchangeAndStore(receiver, client.join(), callback, state);
             }
@@ -513,6 +513,7 @@ public class login implements Callable<Integer> {
 
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
+                ui.verbose("Callback server: " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
                 String host = ex.getRequestHeaders().getFirst("Host");
                 if (host == null || !(host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()))) {
                     Pages.send(ex, Pages.plain(400, "Bad Request: unexpected Host header."));
@@ -696,14 +697,27 @@ public class login implements Callable<Integer> {
             this.ui = ui;
         }
 
-        /** Loads the HTTP and JSON classes while the person is still in the browser. */
-        static CompletableFuture<DashboardClient> warm(Env env, Ui ui) {
+        /**
+         * Loads and warms the HTTP and JSON code while the person is still in the browser, so the answer
+         * after the callback is quick: one throwaway POST through the whole stack to this login's own
+         * loopback server (which answers 404 and ignores it), and the TLS context when the dashboard is https.
+         */
+        static CompletableFuture<DashboardClient> warm(Env env, Ui ui, String ownLoopbackUrl) {
             return CompletableFuture.supplyAsync(() -> {
                 DashboardClient client = new DashboardClient(env, ui);
                 client.instanceFor(URI.create(env.dashboardUrl()));
-                Json.GSON.toJson(JsonParser.parseString("{\"warm\":[1]}"));
+                try (UnirestInstance probe = new UnirestInstance(new Config())) {
+                    probe.config().connectTimeout(2000).requestTimeout(2000).version(HttpClient.Version.HTTP_1_1)
+                            .setObjectMapper(new GsonObjectMapper());
+                    probe.post(ownLoopbackUrl).header("Content-Type", "application/json").body(Map.of("warm", true))
+                            .asObject(DashboardClient::read);
+                    if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
+                } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
+                    // warming is only an optimisation
+                }
+                Json.object(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return client;
-            });
+            }, Executors.newSingleThreadExecutor(daemonThreads("clone-login-warm")));
         }
 
         /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */

@@ -27,11 +27,10 @@ class LauncherTest {
         command.addAll(List.of(args));
         Harness.Tool tool = new Harness.Tool(tmp);
         Map<String, String> env = new java.util.HashMap<>(tool.env);
-        String realHome = System.getProperty("user.home");
-        String jbangDir = System.getenv().getOrDefault("JBANG_DIR", Paths.get(System.getenv().getOrDefault("HOME", realHome), ".jbang").toString());
-        String repo = System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getenv().getOrDefault("HOME", realHome), ".m2", "repository").toString());
-        env.put("JBANG_DIR", jbangDir);
-        env.put("JBANG_REPO", repo);
+        // JBang keeps its caches under the JVM's user.home (not HOME): point it at this run's own caches
+        String userHome = System.getProperty("user.home");
+        env.put("JBANG_DIR", System.getenv().getOrDefault("JBANG_DIR", Paths.get(userHome, ".jbang").toString()));
+        env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
         env.putAll(extra);
         Harness.Running r = Harness.Running.start(command, env, cwd);
         r.input(stdin);
