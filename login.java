@@ -1642,16 +1642,20 @@ public class login implements Callable<Integer> {
             return s;
         }
 
+        /** A short reason for a failed call, from the most telling exception in the chain. */
         static String describe(Throwable e) {
             Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String name = root.getClass().getSimpleName();
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
+                if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
+                if (t instanceof java.net.ConnectException) return "connection refused";
+                if (t instanceof java.net.UnknownHostException) return "unknown host " + t.getMessage();
+                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + t.getMessage();
+                root = t;
+            }
+            if (root instanceof java.nio.channels.ClosedChannelException) return "the connection was closed";
             String message = root.getMessage();
-            if (root instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
-            if (root instanceof java.net.http.HttpTimeoutException) return "no answer in time";
-            if (root instanceof java.net.ConnectException) return "connection refused";
-            if (root instanceof java.net.UnknownHostException) return "unknown host " + message;
-            return message == null || message.isBlank() ? name : message;
+            return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
         }
     }
 

@@ -10,6 +10,8 @@
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
 //SOURCES ConnectTest.java
+//SOURCES FinishTest.java
+//SOURCES BrowserTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
@@ -35,7 +37,7 @@ import java.util.List;
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class);
+            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES

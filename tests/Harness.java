@@ -100,6 +100,7 @@ final class Harness {
     static final class Tool {
         final Path home;
         final Map<String, String> env = new HashMap<>();
+        private boolean defaultSigint;
 
         Tool(Path tempDir) {
             this.home = tempDir.resolve("home");
@@ -114,6 +115,15 @@ final class Harness {
 
         Tool with(String name, String value) {
             env.put(name, value);
+            return this;
+        }
+
+        /**
+         * Restores SIGINT's default action before the tool starts (POSIX, through perl): a suite started
+         * in the background inherits SIGINT ignored, and the JVM keeps it so, which would hide Ctrl-C.
+         */
+        Tool withDefaultSigint() {
+            defaultSigint = true;
             return this;
         }
 
@@ -134,7 +144,9 @@ final class Harness {
         }
 
         Running start(String... args) {
-            List<String> command = new ArrayList<>(javaCommand());
+            List<String> command = new ArrayList<>();
+            if (defaultSigint) command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""));
+            command.addAll(javaCommand());
             command.addAll(List.of(args));
             return Running.start(command, env, repo());
         }

@@ -1,0 +1,136 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a CLI user expects around the edges: countdown, colour, --verbose, completion, version. */
+class FinishTest {
+    static final String KEY = "clone_live_fixture_8fJ3kQ2mN7pR4tV9";
+    static final String ESC = "\u001b[";
+
+    /** Runs the command tree in this JVM with an Env that says whether it is on a terminal. */
+    private static String[] inProcess(Path tmp, boolean terminal, Map<String, String> vars, String stdin, String... args) {
+        Map<String, String> env = new HashMap<>(vars);
+        env.putIfAbsent("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+        login.Env e = new login.Env(env, tmp.resolve("home"), Clock.systemUTC(), new SecureRandom(),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), null, terminal, "Linux", false);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = login.newCommandLine(e, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void warningsAreColouredOnATerminalOnly(@TempDir Path tmp) {
+        Map<String, String> shadowed = Map.of("CLONE_API_TOKEN", "clone_env_colour_key_123");
+        String[] tty = inProcess(tmp, true, shadowed, "clone_new_colour_key_456\n", "set", "-");
+        assertEquals("3", tty[0]);
+        assertTrue(tty[2].contains(ESC + "33mWarning: CLONE_API_TOKEN"), tty[2]);
+        assertFalse(tty[1].contains(ESC), "the fixed stdout lines are never coloured");
+
+        String[] pipe = inProcess(tmp.resolve("p"), false, shadowed, "clone_new_colour_key_456\n", "set", "-");
+        assertFalse(pipe[2].contains(ESC), pipe[2]);
+        assertTrue(pipe[2].startsWith("Warning: CLONE_API_TOKEN"), pipe[2]);
+    }
+
+    @Test
+    void noColorTurnsColourOff(@TempDir Path tmp) {
+        String[] r = inProcess(tmp, true, Map.of("CLONE_API_TOKEN", "clone_env_colour_key_123", "NO_COLOR", "1"),
+                "clone_new_colour_key_456\n", "set", "-");
+        assertEquals("3", r[0]);
+        assertFalse(r[2].contains(ESC), r[2]);
+        assertTrue(r[2].contains("Warning: CLONE_API_TOKEN"), r[2]);
+        String[] failure = inProcess(tmp, true, Map.of("NO_COLOR", "1"), "", "connect");
+        assertEquals("1", failure[0]);
+        assertFalse(failure[2].contains(ESC), failure[2]);
+    }
+
+    @Test
+    void countsDownOnATerminal(@TempDir Path tmp) {
+        String[] r = inProcess(tmp, true, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "2s");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("\r" + ESC + "2KWaiting for the browser: 0:02 left (Ctrl-C to cancel)"), r[2]);
+        assertTrue(r[2].contains("Waiting for the browser: 0:01 left"), r[2]);
+        assertTrue(r[2].contains("Timed out after 2s"), r[2]);
+        assertFalse(r[2].contains("Waiting up to"), "the plain line is for non-terminals");
+    }
+
+    @Test
+    void saysTheWaitOnceWhenNotOnATerminal(@TempDir Path tmp) {
+        String[] r = inProcess(tmp, false, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "1s");
+        assertEquals("1", r[0]);
+        assertEquals(1, r[2].split("Waiting up to 1s \\(press Ctrl-C to cancel\\)\\.", -1).length - 1, r[2]);
+        assertFalse(r[2].contains("\r"), "no carriage returns off a terminal");
+        assertFalse(r[2].contains(ESC), r[2]);
+    }
+
+    @Test
+    void verboseShowsEachStepWithoutSecrets(@TempDir Path tmp) throws Exception {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
+            Harness.Running run = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
+                    .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
+                    .start("--verbose", "login", "--no-open").closeInput();
+            Matcher authorize = run.awaitOut(Pattern.compile("(?m)^Authorize: (\\S+)$"), Duration.ofSeconds(30));
+            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
+                    .send(HttpRequest.newBuilder(URI.create(authorize.group(1))).build(), HttpResponse.BodyHandlers.ofString());
+            Harness.Result r = run.waitFor(Duration.ofSeconds(60));
+            assertEquals(0, r.exit(), r.toString());
+            for (String step : new String[] {"[verbose] Callback server: GET /callback",
+                    "[verbose] POST " + dash.url() + "/api/auth/clone-loop/connect/exchange/ -> HTTP 200",
+                    "[verbose] Wrote " + tmp.resolve("data/auth.local.json"), "[verbose] POST " + dash.mcpUrl() + " -> HTTP 200"}) {
+                assertTrue(r.err().contains(step), "missing " + step + "\n" + r);
+            }
+            r.assertNoSecrets(KEY, FakeDashboard.DEFAULT_CODE);
+            assertFalse(r.err().contains(authorize.group(1).replaceAll(".*state=([^&]+).*", "$1")), "the state is not logged either");
+
+            JsonObject init = JsonParser.parseString(dash.calls(FakeDashboard.MCP_PATH).get(0).body()).getAsJsonObject();
+            assertEquals(login.VERSION, init.getAsJsonObject("params").getAsJsonObject("clientInfo").get("version").getAsString(),
+                    "--version and the MCP clientInfo come from one constant");
+        }
+    }
+
+    @Test
+    void verbosePrintsAStackTraceOnFailureAndOnlyThen(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "clone_env_key_for_verbose_1").with("CLONE_MCP_URL", "http://127.0.0.1:9/mcp");
+        Harness.Result quiet = tool.run("connect");
+        assertEquals(1, quiet.exit());
+        quiet.assertNoStackTrace();
+        Harness.Result verbose = tool.run("--verbose", "connect");
+        assertEquals(1, verbose.exit());
+        assertTrue(verbose.err().contains("could not reach 127.0.0.1: connection refused"), verbose.toString());
+        assertTrue(verbose.err().contains("\tat "), "a stack trace under --verbose:\n" + verbose);
+        verbose.assertNoSecrets("clone_env_key_for_verbose_1");
+    }
+
+    @Test
+    void generatesShellCompletion(@TempDir Path tmp) {
+        Harness.Result r = new Harness.Tool(tmp).run("generate-completion");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("complete -F _complete_clone-login") || r.out().contains("_complete_clone-login"), r.out());
+        for (String command : new String[] {"status", "login", "import-env", "set", "connect", "clear"}) {
+            assertTrue(r.out().contains(command), command);
+        }
+        assertTrue(r.out().contains("--no-open") && r.out().contains("--timeout"), "options complete too");
+    }
+}

@@ -1,0 +1,739 @@
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Black-box tests of {@code login}: the real script against the fake dashboard, with an HTTP client
+ * in the role of the browser (it follows the dashboard's 302 to the tool's loopback callback).
+ */
+class LoginFlowTest {
+    /** The key exchange-ok.http hands out. */
+    static final String KEY = "clone_live_fixture_8fJ3kQ2mN7pR4tV9";
+    static final String CODE = FakeDashboard.DEFAULT_CODE;
+    static final String ENV_KEY = "clone_env_shadow_key_0000";
+    static final String SESSION = "sess_fixture 42/a";
+    static final String STATE_MISMATCH = "Clone Loop login callback state mismatch.";
+    static final Pattern AUTHORIZE = Pattern.compile("(?m)^Authorize: (\\S+)$");
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final HttpClient BROWSER = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir Path tmp;
+    FakeDashboard dash;
+    /** Every login this test started: one that a failed assertion left waiting is stopped afterwards. */
+    final List<Harness.Running> started = new ArrayList<>();
+
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+
+    @AfterEach void stopEverything() {
+        started.forEach(r -> r.process.destroyForcibly());
+        dash.close();
+    }
+
+    // ---- the happy path ------------------------------------------------------------------------
+
+    @Test void fullLoginStoresTheKeyAndConnects() throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+        Matcher shape = Pattern.compile(Pattern.quote(dash.url()) + "/clone-loop/connect\\?redirect_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A"
+                + "(\\d+)%2Fcallback&state=([A-Za-z0-9_-]{43})&agent_id=claude-code").matcher(login.url);
+        assertTrue(shape.matches(), "authorize URL: " + login.url);
+        assertEquals(login.port, Integer.parseInt(shape.group(1)));
+
+        HttpResponse<String> page = browse(login.url);
+        // the browser is answered only once the code is exchanged and the key is on disk
+        Path config = tool.defaultFolder().resolve("auth.local.json");
+        assertTrue(Files.isRegularFile(config), "answered before the key was written");
+        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("Clone Loop is connected"), page.body());
+        assertEquals(0, r.exit(), r.toString());
+        List<String> expected = new ArrayList<>(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
+                "Stored Clone API key from Clone OAuth login.", "Token: " + mask(KEY), "Plugin config: " + config));
+        expected.addAll(connectBlock("plugin config", KEY, dash.url()));
+        assertEquals(expected, r.outLines(), r.toString());
+        assertStored(config, KEY);
+        assertExchangedOnce(CODE, login.state());
+        assertConnectCalls(dash, KEY, "claude-code");
+        assertPageHasNoSecrets(page);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @ParameterizedTest(name = "{0}={1} -> agent {2}")
+    @CsvSource({"PLUGIN_DATA, plugin-data, codex", "CLAUDE_PLUGIN_DATA, claude-data, claude-code",
+            "CLONE_LOOP_AGENT_ID, my-agent, my-agent", "CODEX_HOME, codex-home, codex"})
+    void agentIdFollowsTheEnvironment(String variable, String value, String agent) throws Exception {
+        boolean folder = variable.endsWith("PLUGIN_DATA") || variable.equals("CODEX_HOME");
+        Harness.Tool tool = tool().with(variable, folder ? tmp.resolve(value).toString() : value);
+        Login login = startLogin(tool);
+        assertEquals(agent, login.query.get("agent_id"), login.url);
+        assertTrue(login.url.endsWith("&agent_id=" + agent), login.url);
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        Path config = variable.endsWith("PLUGIN_DATA") ? tmp.resolve(value).resolve("auth.local.json")
+                : tool.defaultFolder().resolve("auth.local.json");
+        assertTrue(r.outLines().contains("Plugin config: " + config), r.toString());
+        assertStored(config, KEY);
+        assertConnectCalls(dash, KEY, agent);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test void jsonPrintsOneObjectAndSendsPeopleLinesToStderr() throws Exception {
+        Harness.Tool tool = tool();
+        Harness.Running run = tool.start("login", "--no-open", "--json").closeInput();
+        started.add(run);
+        String url = run.awaitErr(AUTHORIZE, WAIT).group(1);
+
+        browse(url);
+        Harness.Result r = run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(1, r.outLines().size(), r.toString());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "session_id", "dashboard_url"), json.keySet());
+        assertEquals("plugin config", json.get("source").getAsString());
+        assertEquals(mask(KEY), json.get("token").getAsString());
+        assertEquals(tool.defaultFolder().resolve("auth.local.json").toString(), json.get("config_path").getAsString());
+        assertFalse(json.get("demo").getAsBoolean());
+        assertFalse(json.get("shadowed").getAsBoolean());
+        assertEquals(SESSION, json.get("session_id").getAsString());
+        assertEquals(dashboardLink(dash.url()), json.get("dashboard_url").getAsString());
+        List<String> err = r.errLines();
+        for (String line : List.of("Authorize: " + url, "Waiting for Clone browser authorization...",
+                "Stored Clone API key from Clone OAuth login.", "Connected Clone Loop to Clone Dashboard.")) {
+            assertTrue(err.contains(line), "stderr lacks " + line + "\n" + r);
+        }
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"exchange-ok", "exchange-expired"})
+    void verboseOutputNeverShowsKeyOrCode(String exchange) throws Exception {
+        dash.exchange(exchange);
+        Login login = startLogin(tool(), "--verbose");
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(exchange.equals("exchange-ok") ? 0 : 1, r.exit(), r.toString());
+        assertTrue(r.err().contains("[verbose]"), r.toString());
+        assertPageHasNoSecrets(page);
+        r.assertNoSecrets(KEY, CODE);
+    }
+
+    @Test void noConnectStoresWithoutCallingMcp() throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool, "--no-connect");
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        Path config = tool.defaultFolder().resolve("auth.local.json");
+        assertEquals(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
+                "Stored Clone API key from Clone OAuth login.", "Token: " + mask(KEY), "Plugin config: " + config), r.outLines());
+        assertStored(config, KEY);
+        assertExchangedOnce(CODE, login.state());
+        assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH));
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test void plainHttpOnLoopbackNamesIsAccepted() throws Exception {
+        String base = "http://localhost:" + dash.port();
+        Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", base + "/").with("CLONE_MCP_URL", base + "/mcp");
+        Login login = startLogin(tool);
+        assertTrue(login.url.startsWith(base + "/clone-loop/connect?"), login.url);
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("Dashboard: " + dashboardLink(base), r.outLines().get(r.outLines().size() - 1));
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertConnectCalls(dash, KEY, "claude-code");
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    // ---- the callback says no ------------------------------------------------------------------
+
+    @Test void stateMismatchFailsWithoutExchanging() throws Exception {
+        dash.approval("wrong-state");
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(400, page.statusCode(), page.body());
+        assertTrue(r.err().contains(STATE_MISMATCH), r.toString());
+        assertEquals(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization..."), r.outLines());
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+        assertNothingWritten();
+        assertPageHasNoSecrets(page);
+        r.assertNoSecrets(CODE).assertNoStackTrace();
+    }
+
+    @Test void deniedAuthorizationNamesTheErrorAndItsDescription() throws Exception {
+        dash.approval("deny");
+        Login login = startLogin(tool());
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("access_denied"), r.toString());
+        assertTrue(r.err().contains("The user denied access"), r.toString());
+        assertTrue(page.body().contains("access_denied") && page.body().contains("The user denied access"), page.body());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+        assertNothingWritten();
+        r.assertNoStackTrace();
+    }
+
+    @Test void callbackWithoutCodeFails() throws Exception {
+        dash.approval("no-code");
+        Login login = startLogin(tool());
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(400, page.statusCode(), page.body());
+        assertTrue(r.err().contains("without an authorization code"), r.toString());
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+        assertNothingWritten();
+        r.assertNoStackTrace();
+    }
+
+    // ---- the receiver stands its ground --------------------------------------------------------
+
+    @ParameterizedTest(name = "{0} {1} with Host {2}: {3}")
+    @CsvSource({"GET, /favicon.ico, right, 404", "POST, /callback, right, 405", "GET, /callback, foreign, 400"})
+    void strayRequestIsRefusedAndTheLoginGoesOn(String method, String path, String hostKind, int status) throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+        String host = hostKind.equals("right") ? "127.0.0.1:" + login.port : "evil.example:" + login.port;
+        // the foreign-Host request carries the real code and state: a rebinding page must not be able to use them
+        String target = path.equals("/callback") ? path + "?code=" + CODE + "&state=" + login.state() : path;
+
+        assertEquals(status, rawRequest(login.port, method, target, host));
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(200, page.statusCode(), page.body());
+        assertEquals(0, r.exit(), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertExchangedOnce(CODE, login.state());
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test void burstOfJunkRequestsDoesNotDisturbTheWait() throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+        String right = "127.0.0.1:" + login.port;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<int[]>> answers = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                int kind = i % 5;
+                answers.add(pool.submit(() -> switch (kind) {
+                    case 0 -> new int[] {404, rawRequest(login.port, "GET", "/", right)};
+                    case 1 -> new int[] {404, rawRequest(login.port, "GET", "/callback/../etc/passwd", right)};
+                    case 2 -> new int[] {405, rawRequest(login.port, "POST", "/callback?state=" + login.state(), right)};
+                    case 3 -> new int[] {405, rawRequest(login.port, "PUT", "/callback", "localhost:" + login.port)};
+                    default -> new int[] {400, rawRequest(login.port, "GET", "/callback?state=" + login.state(), "attacker.test")};
+                }));
+            }
+            for (Future<int[]> answer : answers) {
+                int[] got = answer.get();
+                assertEquals(got[0], got[1]);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(200, page.statusCode(), page.body());
+        assertEquals(0, r.exit(), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertExchangedOnce(CODE, login.state());
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test void timeoutFailsWithRetryHintsAndClosesThePort() throws Exception {
+        Login login = startLogin(tool(), "--timeout", "2s");
+
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        String err = r.err().toLowerCase(Locale.ROOT);
+        assertTrue(err.contains("timed out"), r.toString());
+        for (String hint : List.of("--no-open", "--port", "paste")) assertTrue(err.contains(hint), "no " + hint + " hint\n" + r);
+        assertRefused(login.port);
+        assertNothingWritten();
+        assertEquals(List.of(), dash.calls());
+        r.assertNoStackTrace();
+    }
+
+    @Test @DisabledOnOs(OS.WINDOWS)
+    void ctrlCWhileWaitingExits130AndClosesThePort() throws Exception {
+        Login login = startLogin(tool().withDefaultSigint());
+        assertTrue(receivesSigint(login.run), "SIGINT still ignored in the tool's process");
+
+        login.run.interrupt();
+        Harness.Result r = login.run.waitFor(Duration.ofSeconds(5));
+
+        assertEquals(130, r.exit(), r.toString());
+        assertRefused(login.port);
+        assertNothingWritten();
+        assertEquals(List.of(), dash.calls());
+        r.assertNoStackTrace();
+    }
+
+    @Test void busyPortFailsAndNamesIt() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String port = Integer.toString(taken.getLocalPort());
+
+            Harness.Result r = tool().run("login", "--no-open", "--port", port, "--timeout", "10s");
+
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().contains(port), r.toString());
+            assertFalse(AUTHORIZE.matcher(r.out()).find(), r.toString());
+            assertNothingWritten();
+            assertEquals(List.of(), dash.calls());
+            r.assertNoStackTrace();
+        }
+    }
+
+    @Test void portOptionIsHonoured() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool, "--port", Integer.toString(port));
+        assertEquals("http://127.0.0.1:" + port + "/callback", login.query.get("redirect_uri"));
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    // ---- paste fallback ------------------------------------------------------------------------
+
+    @Test void pastedRedirectAddressCompletesTheLogin() throws Exception {
+        String pastedCode = "code_pasted_Vb62mQ0xTz";
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool, false);
+
+        login.run.input("hello\n");
+        login.run.awaitErr(Pattern.compile("(?m)paste the whole http://127\\.0\\.0\\.1:" + login.port + "/callback"), WAIT);
+        login.run.input(login.callbackUrl() + "?code=" + pastedCode + "&state=" + login.state() + "\n");
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertExchangedOnce(pastedCode, login.state());
+        assertEquals(List.of(), dash.calls(FakeDashboard.CONNECT_PATH));
+        assertTrue(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
+        assertRefused(login.port);
+        r.assertNoSecrets(KEY, pastedCode).assertNoStackTrace();
+    }
+
+    @Test void pastedAddressWithWrongStateFails() throws Exception {
+        Login login = startLogin(tool(), false);
+
+        login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + FakeDashboard.WRONG_STATE + "\n");
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(STATE_MISMATCH), r.toString());
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+        assertNothingWritten();
+        r.assertNoSecrets(CODE).assertNoStackTrace();
+    }
+
+    // ---- transport safety ----------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({"CLONE_DASHBOARD_URL, http://dashboard.example.com", "CLONE_MCP_URL, http://mcp.example.com/mcp"})
+    void plainHttpToARemoteHostIsRefusedBeforeAnything(String variable, String url) throws IOException {
+        // any request to those hosts would reach the fake through the proxy, so an empty call log means none was made
+        Harness.Result r = tool().with(variable, url).with("HTTP_PROXY", dash.url()).with("http_proxy", dash.url())
+                .run("login", "--no-open", "--timeout", "5s");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("https"), r.toString());
+        assertTrue(r.err().contains(variable), r.toString());
+        assertFalse(r.all().contains("Authorize:"), r.toString());
+        assertEquals(List.of(), dash.calls());
+        assertNothingWritten();
+        r.assertNoStackTrace();
+    }
+
+    // ---- the exchange fails --------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "exchange-no-key     | Clone Loop login exchange did not return an API key.",
+            "exchange-expired    | Authorization code expired. Start the login again.",
+            "exchange-bad-gateway| Clone Loop login exchange failed with HTTP 502",
+            "exchange-control-chars | Bad code injected"})
+    void exchangeFailureIsReportedInTerminalAndPage(String fixture, String message) throws Exception {
+        dash.exchange(fixture);
+        Login login = startLogin(tool());
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(message), r.toString());
+        assertFalse(r.all().contains("\u001b") || r.all().contains("\u0007"), "control characters printed\n" + r);
+        assertEquals(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization..."), r.outLines());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.statusCode() >= 400, "page status " + page.statusCode());
+        assertTrue(page.body().contains(message), page.body());
+        assertFalse(page.body().contains("\u001b") || page.body().contains("\u0007"), page.body());
+        assertExchangedOnce(CODE, login.state());
+        assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH));
+        assertNothingWritten();
+        assertPageHasNoSecrets(page);
+        r.assertNoSecrets(CODE).assertNoStackTrace();
+    }
+
+    // ---- MCP answers ---------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @CsvSource({"mcp-initialize-sse, mcp-start-session-sse", "mcp-initialize, mcp-start-session-camel"})
+    void mcpAnswerFormsAllConnect(String initialize, String startSession) throws Exception {
+        dash.initialize(initialize).startSession(startSession);
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        List<String> out = r.outLines();
+        assertEquals(connectBlock("plugin config", KEY, dash.url()), out.subList(out.size() - 6, out.size()), r.toString());
+        assertConnectCalls(dash, KEY, "claude-code");
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @CsvSource(delimiter = '|', value = {
+            "mcp-initialize-http-500    | mcp-start-session            | 1 | Clone MCP initialize failed with HTTP 500: upstream exploded",
+            "mcp-initialize-no-session  | mcp-start-session            | 1 | mcp-session-id",
+            "mcp-initialize             | mcp-start-session-rpc-error  | 2 | Clone MCP tools/call failed: Unknown tool: start_session",
+            "mcp-initialize             | mcp-start-session-tool-error | 2 | start_session returned an error: API key is not allowed to start sessions",
+            "mcp-initialize             | mcp-start-session-no-id      | 2 | session id"})
+    void mcpFailureFailsTheLoginAfterTheKeyIsStored(String initialize, String startSession, int calls, String message) throws Exception {
+        dash.initialize(initialize).startSession(startSession);
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(message), r.toString());
+        assertTrue(r.outLines().contains("Stored Clone API key from Clone OAuth login."), r.toString());
+        assertFalse(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertEquals(calls, dash.calls(FakeDashboard.MCP_PATH).size());
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    // ---- shadowing -----------------------------------------------------------------------------
+
+    @Test void environmentKeyShadowingTheNewKeyIsWarnedAboutAndExits3() throws Exception {
+        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Login login = startLogin(tool);
+        // said before the URL is used: the first thing on stderr
+        login.run.awaitErr(Pattern.compile("CLONE_API_TOKEN"), WAIT);
+        assertEquals(List.of(), dash.calls());
+
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(r.errLines().get(0).contains("CLONE_API_TOKEN"), r.toString());
+        assertTrue(r.errLines().stream().anyMatch(l -> l.contains("CLONE_API_TOKEN") && l.contains("precedence")
+                && l.contains(mask(ENV_KEY)) && l.contains(mask(KEY)) && l.toLowerCase(Locale.ROOT).contains("unset")), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        assertConnectCalls(dash, KEY, "claude-code");
+        r.assertNoSecrets(KEY, CODE, ENV_KEY).assertNoStackTrace();
+    }
+
+    // ---- after the login -----------------------------------------------------------------------
+
+    @Test void secondCallbackAfterCompletionFindsNoListener() throws Exception {
+        Login login = startLogin(tool());
+        browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+        assertEquals(0, r.exit(), r.toString());
+
+        HttpRequest again = HttpRequest.newBuilder(URI.create(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state()))
+                .timeout(Duration.ofSeconds(5)).build();
+        assertThrows(IOException.class, () -> BROWSER.send(again, HttpResponse.BodyHandlers.ofString()));
+        assertExchangedOnce(CODE, login.state());
+        r.assertNoSecrets(KEY, CODE);
+    }
+
+    @Test void listenerIsBoundToLoopbackOnly() throws Exception {
+        Login login = startLogin(tool());
+
+        List<InetAddress> others = new ArrayList<>();
+        for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                if (!a.isLoopbackAddress()) others.add(a);
+            }
+        }
+        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            others.add(InetAddress.getByName("127.0.0.2"));
+        }
+        others.add(InetAddress.getByName("::1"));
+        for (InetAddress a : others) {
+            assertThrows(IOException.class, () -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(a, login.port), 2000);
+                }
+            }, "reachable on " + a.getHostAddress());
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), login.port), 2000);
+        }
+
+        HttpResponse<String> page = browse(login.url);
+        Harness.Result r = login.run.waitFor(WAIT);
+        assertEquals(200, page.statusCode(), page.body());
+        assertEquals(0, r.exit(), r.toString());
+        r.assertNoSecrets(KEY, CODE);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    /** A running login whose Authorize line has been seen. */
+    record Login(Harness.Running run, String url, Map<String, String> query, int port) {
+        String state() { return query.get("state"); }
+
+        String callbackUrl() { return "http://127.0.0.1:" + port + "/callback"; }
+    }
+
+    Harness.Tool tool() {
+        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+    }
+
+    Login startLogin(Harness.Tool tool, String... args) { return startLogin(tool, true, args); }
+
+    /** Starts {@code login --no-open …} and waits for its Authorize line; closes stdin unless the test pastes. */
+    Login startLogin(Harness.Tool tool, boolean closeInput, String... args) {
+        List<String> command = new ArrayList<>(List.of("login", "--no-open"));
+        command.addAll(List.of(args));
+        Harness.Running run = tool.start(command.toArray(String[]::new));
+        started.add(run);
+        if (closeInput) run.closeInput();
+        String url = run.awaitOut(AUTHORIZE, WAIT).group(1);
+        Map<String, String> query = FakeDashboard.parseQuery(URI.create(url).getRawQuery());
+        int port = URI.create(query.get("redirect_uri")).getPort();
+        return new Login(run, url, query, port);
+    }
+
+    /** What a browser does: open the URL, follow the dashboard's redirect to the loopback callback. */
+    static HttpResponse<String> browse(String url) throws IOException, InterruptedException {
+        return BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One request over a raw socket (HttpClient will not send a Host of our choosing); returns the status. */
+    static int rawRequest(int port, String method, String target, String host) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
+            s.setSoTimeout(15_000);
+            OutputStream out = s.getOutputStream();
+            out.write((method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+            if (status == null) throw new IOException("no answer to " + method + " " + target);
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    /**
+     * A process started with SIGINT ignored (a background job of a shell without job control) keeps it
+     * ignored, and the JVM then leaves it so: Ctrl-C could not reach it either. Linux can tell.
+     */
+    static boolean receivesSigint(Harness.Running run) throws IOException {
+        Path status = Path.of("/proc", Long.toString(run.process.pid()), "status");
+        if (!Files.isReadable(status)) return true;
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 0x2) == 0;
+        }
+        return true;
+    }
+
+    static void assertRefused(int port) {
+        assertThrows(IOException.class, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 2000);
+            }
+        }, "something still listens on port " + port);
+    }
+
+    /** The contract's masking rule, written out independently of the tool. */
+    static String mask(String token) {
+        String v = token.trim();
+        if (v.isEmpty()) return "";
+        return v.length() <= 10 ? v.substring(0, 2) + "..." + v.substring(v.length() - 2)
+                : v.substring(0, 8) + "..." + v.substring(v.length() - 4);
+    }
+
+    static String dashboardLink(String dashboard) {
+        return dashboard + "/console?session=sess_fixture%2042%2Fa#sources";
+    }
+
+    static List<String> connectBlock(String source, String key, String dashboard) {
+        return List.of("Connecting Clone Loop to Clone Dashboard via MCP...", "Source: " + source, "Token: " + mask(key),
+                "Connected Clone Loop to Clone Dashboard.", "Clone session: " + SESSION, "Dashboard: " + dashboardLink(dashboard));
+    }
+
+    /** The file holds the key in the contract's shape, owner-only. */
+    static void assertStored(Path config, String key) throws IOException {
+        assertTrue(Files.isRegularFile(config), "no " + config);
+        String text = Files.readString(config, StandardCharsets.UTF_8);
+        assertTrue(text.endsWith("}\n"), text);
+        JsonObject json = JsonParser.parseString(text).getAsJsonObject();
+        assertEquals(key, json.get("clone_api_token").getAsString());
+        assertTrue(json.get("updated_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), text);
+        if (!Harness.WINDOWS) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
+        }
+        try (Stream<Path> files = Files.list(config.getParent())) {
+            assertEquals(List.of("auth.local.json"), files.map(p -> p.getFileName().toString()).toList(), "left behind");
+        }
+    }
+
+    /** No config file (nor a temporary one) anywhere under this test's folder. */
+    void assertNothingWritten() throws IOException {
+        try (Stream<Path> files = Files.walk(tmp)) {
+            List<Path> found = files.filter(p -> p.getFileName().toString().contains("auth.local.json")).toList();
+            assertEquals(List.of(), found, "written");
+        }
+    }
+
+    void assertExchangedOnce(String code, String state) {
+        List<FakeDashboard.Call> exchanges = dash.calls(FakeDashboard.EXCHANGE_PATH);
+        assertEquals(1, exchanges.size(), "exchange calls");
+        FakeDashboard.Call call = exchanges.get(0);
+        assertEquals("POST", call.method());
+        assertEquals("application/json", mediaType(call.header("Content-Type")));
+        JsonObject body = JsonParser.parseString(call.body()).getAsJsonObject();
+        assertEquals(Set.of("code", "state"), body.keySet(), call.body());
+        assertEquals(code, body.get("code").getAsString());
+        assertEquals(state, body.get("state").getAsString());
+    }
+
+    /** Exactly two MCP calls, initialize then tools/call start_session, with the contract's headers and params. */
+    static void assertConnectCalls(FakeDashboard dash, String key, String agentId) {
+        List<FakeDashboard.Call> calls = dash.calls(FakeDashboard.MCP_PATH);
+        assertEquals(2, calls.size(), "MCP calls");
+        for (FakeDashboard.Call call : calls) {
+            assertEquals("POST", call.method());
+            assertEquals("application/json", mediaType(call.header("Content-Type")));
+            assertEquals("application/json, text/event-stream", call.header("Accept"));
+            assertEquals(List.of(key), call.headers().get("x-clone-api-key"));
+        }
+        FakeDashboard.Call init = calls.get(0);
+        FakeDashboard.Call start = calls.get(1);
+        assertNull(init.header("mcp-session-id"));
+        assertEquals("mcp-session-fixture-1", start.header("mcp-session-id"));
+
+        JsonObject i = JsonParser.parseString(init.body()).getAsJsonObject();
+        assertEquals("2.0", i.get("jsonrpc").getAsString());
+        assertEquals("initialize", i.get("method").getAsString());
+        JsonObject params = i.getAsJsonObject("params");
+        assertEquals("2024-11-05", params.get("protocolVersion").getAsString());
+        assertEquals(new JsonObject(), params.get("capabilities"));
+        assertEquals("clone-loop", params.getAsJsonObject("clientInfo").get("name").getAsString());
+        assertTrue(params.getAsJsonObject("clientInfo").has("version"), init.body());
+
+        JsonObject s = JsonParser.parseString(start.body()).getAsJsonObject();
+        assertEquals("2.0", s.get("jsonrpc").getAsString());
+        assertEquals("tools/call", s.get("method").getAsString());
+        JsonObject call = s.getAsJsonObject("params");
+        assertEquals("start_session", call.get("name").getAsString());
+        JsonElement arguments = call.get("arguments");
+        JsonObject expected = new JsonObject();
+        expected.addProperty("source", "agent");
+        expected.addProperty("source_detail", "clone-loop:" + agentId);
+        assertEquals(expected, arguments);
+    }
+
+    static String mediaType(String contentType) {
+        return contentType == null ? null : contentType.split(";")[0].trim();
+    }
+
+    static void assertPageHasNoSecrets(HttpResponse<String> page) {
+        assertFalse(page.body().contains(KEY), "key in the page");
+        assertFalse(page.body().contains(CODE), "code in the page");
+    }
+}
