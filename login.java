@@ -4,6 +4,7 @@
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
+//JAVA_OPTIONS --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
 //DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
 
 import com.google.gson.Gson;
@@ -263,7 +264,7 @@ public class login implements Callable<Integer> {
             KeyStore store = KeyStore.of(env);
             store.write(token, env.clock(), ui);
             Printer.stored(ui, "Stored Clone API key from CLONE_API_TOKEN.", token, store);
-            if (connect) new Connector(env, ui).connect(KeyResolver.resolve(env, store));
+            if (connect) Connector.connectOnce(env, ui, KeyResolver.resolve(env, store));
             return 0;
         }
     }
@@ -295,7 +296,7 @@ public class login implements Callable<Integer> {
                 ui.note("A key given as an argument can stay in shell history and agent transcripts. "
                         + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
             }
-            if (connect) new Connector(env, ui).connect(ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG));
+            if (connect) Connector.connectOnce(env, ui, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG));
             return Shadowing.warnAfterStore(env, ui, token);
         }
 
@@ -318,7 +319,7 @@ public class login implements Callable<Integer> {
         @Override public Integer call() {
             Env env = root.env;
             ResolvedKey key = KeyResolver.resolve(env, KeyStore.of(env));
-            new Connector(env, root.ui(false)).connect(key);
+            Connector.connectOnce(env, root.ui(false), key);
             return 0;
         }
     }
@@ -361,24 +362,33 @@ public class login implements Callable<Integer> {
             if (options.connect()) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
             Shadowing.warnBeforeLogin(env, ui);
             String state = Keys.newState(env.random());
-            String token;
-            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
-                Runtime.getRuntime().addShutdownHook(receiver.closer());
-                String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
-                ui.line("Authorize: " + url);
-                if (options.openBrowser()) Browsers.open(env, ui, url);
-                ui.line("Waiting for Clone browser authorization...");
-                ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
-                        + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
-                        + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                CompletableFuture<DashboardClient> client = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
-                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
-                token = exchangeAndStore(receiver, client.join(), callback, state);
+            CompletableFuture<DashboardClient> warmed = null;
+            try {
+                String token;
+                try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
+                    Runtime.getRuntime().addShutdownHook(receiver.closer());
+                    String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
+                    ui.line("Authorize: " + url);
+                    if (options.openBrowser()) Browsers.open(env, ui, url);
+                    ui.line("Waiting for Clone browser authorization...");
+                    ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
+                            + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
+                            + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
+                    warmed = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                    Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
+                    token = exchangeAndStore(receiver, warmed.join(), callback, state);
+                }
+                return storedAndConnected(token, warmed.join());
+            } finally {
+                if (warmed != null) warmed.thenAccept(DashboardClient::close);
             }
+        }
+
+        private int storedAndConnected(String token, DashboardClient client) {
             KeyStore store = KeyStore.of(env);
             Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
             ResolvedKey stored = ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
-            Connector.Session session = options.connect() ? new Connector(env, ui).connect(stored) : null;
+            Connector.Session session = options.connect() ? new Connector(env, ui, client).connect(stored) : null;
             int exit = Shadowing.warnAfterStore(env, ui, token);
             if (options.json()) ui.json(Json.loginSummary(stored, store, exit == 3, session));
             return exit;
@@ -449,6 +459,7 @@ public class login implements Callable<Integer> {
 
         static Receiver start(int port, String expectedState, Ui ui) {
             InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
+            System.setProperty("sun.net.httpserver.nodelay", "true"); // the page goes out at once, not after a delayed ACK
             HttpServer server;
             try {
                 server = HttpServer.create(address, 16);
@@ -555,15 +566,35 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** A pasted redirect address completes the login exactly like the HTTP callback. */
+        /**
+         * A pasted redirect address completes the login exactly like the HTTP callback. Standard input is
+         * polled rather than read blockingly: a thread parked in a native read would hold up the JVM's
+         * exit by ~0.3 s once the login is done.
+         */
         private void startPasteReader(InputStream stdin) {
             Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
-                    String line;
-                    while (!result.isDone() && (line = in.readLine()) != null) {
-                        if (!line.isBlank()) pasted(line.trim());
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                byte[] buffer = new byte[4096];
+                try {
+                    while (!result.isDone() && !closed.get()) {
+                        int available = stdin.available();
+                        if (available <= 0) {
+                            Thread.sleep(100);
+                            continue;
+                        }
+                        int n = stdin.read(buffer, 0, Math.min(available, buffer.length));
+                        if (n < 0) return;
+                        for (int i = 0; i < n; i++) {
+                            if (buffer[i] != '\n') {
+                                line.write(buffer[i]);
+                                continue;
+                            }
+                            String text = line.toString(StandardCharsets.UTF_8).trim();
+                            line.reset();
+                            if (!text.isEmpty()) pasted(text);
+                        }
                     }
-                } catch (IOException e) {
+                } catch (IOException | InterruptedException e) {
                     // standard input closed or unreadable: the HTTP callback still works
                 }
             }, "clone-login-paste");
@@ -678,7 +709,7 @@ public class login implements Callable<Integer> {
     // The dashboard client: code exchange and the MCP handshake, over Unirest
     // ============================================================================================
 
-    static final class DashboardClient {
+    static final class DashboardClient implements AutoCloseable {
         static final int CONNECT_TIMEOUT_MS = 10_000;
         static final int REQUEST_TIMEOUT_MS = 30_000;
         static final int MAX_BODY = 1 << 20;
@@ -706,7 +737,9 @@ public class login implements Callable<Integer> {
             return CompletableFuture.supplyAsync(() -> {
                 DashboardClient client = new DashboardClient(env, ui);
                 client.instanceFor(URI.create(env.dashboardUrl()));
-                try (UnirestInstance probe = new UnirestInstance(new Config())) {
+                client.instanceFor(URI.create(env.mcpUrl()));
+                UnirestInstance probe = new UnirestInstance(new Config());
+                try {
                     probe.config().connectTimeout(2000).requestTimeout(2000).version(HttpClient.Version.HTTP_1_1)
                             .setObjectMapper(new GsonObjectMapper());
                     probe.post(ownLoopbackUrl).header("Content-Type", "application/json").body(Map.of("warm", true))
@@ -714,6 +747,8 @@ public class login implements Callable<Integer> {
                     if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
                     // warming is only an optimisation
+                } finally {
+                    stop(probe);
                 }
                 Json.object(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return client;
@@ -788,6 +823,48 @@ public class login implements Callable<Integer> {
             }
         }
 
+        /** Stops the HTTP clients' selector threads, which would otherwise hold up the JVM's exit by ~0.3 s. */
+        @Override public synchronized void close() {
+            clients.values().forEach(DashboardClient::stop);
+            clients.clear();
+        }
+
+        private static void stop(UnirestInstance instance) {
+            Object client = instance.config().getClient().getClient();
+            if (client instanceof HttpClient http) stopSelector(http);
+        }
+
+        /**
+         * JDK 21+: HttpClient.shutdownNow(). JDK 17 has no public way, so the script opens
+         * java.net.http (//JAVA_OPTIONS) and stops the client's selector directly; without that the exit
+         * only waits the JVM's ~0.3 s for a thread that is still in native code.
+         */
+        static void stopSelector(HttpClient http) {
+            try {
+                HttpClient.class.getMethod("shutdownNow").invoke(http);
+                return;
+            } catch (NoSuchMethodException e) {
+                // JDK 17: below
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return;
+            }
+            try {
+                Object impl = field(http, "impl");
+                Object selector = field(impl, "selmgr");
+                var shutdown = selector.getClass().getDeclaredMethod("shutdown");
+                shutdown.setAccessible(true);
+                shutdown.invoke(selector);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // java.net.http not opened to this script: the exit waits a little longer, nothing else changes
+            }
+        }
+
+        private static Object field(Object owner, String name) throws ReflectiveOperationException {
+            var f = owner.getClass().getDeclaredField(name);
+            f.setAccessible(true);
+            return f.get(owner);
+        }
+
         private synchronized UnirestInstance instanceFor(URI uri) {
             String origin = uri.getScheme() + "://" + uri.getAuthority();
             return clients.computeIfAbsent(origin, o -> {
@@ -848,10 +925,19 @@ public class login implements Callable<Integer> {
 
         private final Env env;
         private final Ui ui;
+        private final DashboardClient client;
 
-        Connector(Env env, Ui ui) {
+        Connector(Env env, Ui ui, DashboardClient client) {
             this.env = env;
             this.ui = ui;
+            this.client = client;
+        }
+
+        /** Connects with a client of its own, stopped afterwards (connect, set --connect, import-env --connect). */
+        static Session connectOnce(Env env, Ui ui, ResolvedKey key) {
+            try (DashboardClient client = new DashboardClient(env, ui)) {
+                return new Connector(env, ui, client).connect(key);
+            }
         }
 
         Session connect(ResolvedKey key) {
@@ -864,7 +950,7 @@ public class login implements Callable<Integer> {
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
-            String sessionId = startSession(new DashboardClient(env, ui), key.token());
+            String sessionId = startSession(key.token());
             String dashboard = env.dashboardUrl() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
             ui.line("Connected Clone Loop to Clone Dashboard.");
             ui.line("Clone session: " + Text.clean(sessionId, false));
@@ -872,7 +958,7 @@ public class login implements Callable<Integer> {
             return new Session(sessionId, dashboard);
         }
 
-        private String startSession(DashboardClient client, String key) {
+        private String startSession(String key) {
             Map<String, Object> clientInfo = new LinkedHashMap<>();
             clientInfo.put("name", "clone-loop");
             clientInfo.put("version", VERSION);

@@ -100,6 +100,11 @@ public class FakeDashboard implements AutoCloseable {
     private volatile String code = DEFAULT_CODE;
     private volatile PrintStream log; // null: quiet
 
+    static {
+        // answers go out at once, so timings measure the tool and not a delayed ACK
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private FakeDashboard(Path fixturesDir, int port) throws IOException {
         this.fixturesDir = fixturesDir.toAbsolutePath().normalize();
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 50);

@@ -154,7 +154,8 @@ final class Harness {
 
     static List<String> javaCommand() {
         String java = Paths.get(System.getProperty("java.home"), "bin", WINDOWS ? "java.exe" : "java").toString();
-        return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "login");
+        return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "login");
     }
 
     /** A process whose output lines can be awaited as they come. */
