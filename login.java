@@ -4,7 +4,7 @@
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
-//JAVA_OPTIONS --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
 //DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
 
 import com.google.gson.Gson;
@@ -361,7 +361,7 @@ public class login implements Callable<Integer> {
             String dashboard = Urls.requireSafe(env.dashboardUrl(), "CLONE_DASHBOARD_URL");
             if (options.connect()) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
             Shadowing.warnBeforeLogin(env, ui);
-            String state = Keys.newState(env.random());
+            String state = Keys.newState(env.random().get());
             CompletableFuture<DashboardClient> warmed = null;
             try {
                 String token;
@@ -1795,15 +1795,16 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * Everything from outside: environment, home folder, clock, randomness, standard input and the
-     * terminal. Built once in main from the real process; tests build their own.
+     * Everything from outside: environment, home folder, clock, randomness (made only when a login
+     * needs it: seeding costs start-up time), standard input and the terminal. Built once in main from
+     * the real process; tests build their own.
      */
-    record Env(Map<String, String> vars, Path home, Clock clock, SecureRandom random, InputStream stdin,
+    record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
                java.io.Console console, boolean terminal, String osName, boolean wsl) {
         static Env system() {
             java.io.Console console = System.console();
             boolean terminal = console != null && isTerminal(console);
-            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), new SecureRandom(),
+            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
                     System.in, terminal ? console : null, terminal, System.getProperty("os.name", ""), detectWsl());
         }
 

@@ -33,7 +33,7 @@ class FinishTest {
     private static String[] inProcess(Path tmp, boolean terminal, Map<String, String> vars, String stdin, String... args) {
         Map<String, String> env = new HashMap<>(vars);
         env.putIfAbsent("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
-        login.Env e = new login.Env(env, tmp.resolve("home"), Clock.systemUTC(), new SecureRandom(),
+        login.Env e = new login.Env(env, tmp.resolve("home"), Clock.systemUTC(), SecureRandom::new,
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), null, terminal, "Linux", false);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

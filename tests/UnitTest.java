@@ -372,7 +372,7 @@ class UnitTest {
 
     private static login.Env env(Path dir, Map<String, String> vars) {
         return new login.Env(vars, dir.resolve("home"), Clock.fixed(Instant.parse("2026-05-29T08:57:40.789Z"), ZoneOffset.UTC),
-                new SecureRandom(), new ByteArrayInputStream(new byte[0]), null, false, "Linux", false);
+                SecureRandom::new, new ByteArrayInputStream(new byte[0]), null, false, "Linux", false);
     }
 
     private static login.Ui quietUi() {
