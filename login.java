@@ -247,6 +247,15 @@ public class login implements Callable<Integer> {
 
     // ---- import-env ---------------------------------------------------------------------
 
+    /** What set and import-env share: the MCP URL checked first when a connect follows, then write and report. */
+    static KeyStore store(Env env, Ui ui, String token, String headline, boolean connectAfter) {
+        if (connectAfter) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+        KeyStore store = KeyStore.of(env);
+        store.write(token, env.clock(), ui);
+        Printer.stored(ui, headline, token, store);
+        return store;
+    }
+
     @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
     static final class ImportEnv implements Callable<Integer> {
         @ParentCommand login root;
@@ -260,10 +269,7 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, "CLONE_API_TOKEN is not set in this environment; nothing to import.");
             }
             Keys.requireValid(token, "CLONE_API_TOKEN", 1);
-            if (connect) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
-            KeyStore store = KeyStore.of(env);
-            store.write(token, env.clock(), ui);
-            Printer.stored(ui, "Stored Clone API key from CLONE_API_TOKEN.", token, store);
+            KeyStore store = store(env, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect);
             if (connect) Connector.connectOnce(env, ui, KeyResolver.resolve(env, store));
             return 0;
         }
@@ -288,10 +294,7 @@ public class login implements Callable<Integer> {
                 throw new ParameterException(self, fromStdin ? "No key on standard input." : "The key is empty.");
             }
             if (!Keys.isValid(token)) throw new ParameterException(self, Keys.invalidMessage("The key"));
-            if (connect) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
-            KeyStore store = KeyStore.of(env);
-            store.write(token, env.clock(), ui);
-            Printer.stored(ui, "Stored Clone API key in plugin config.", token, store);
+            store(env, ui, token, "Stored Clone API key in plugin config.", connect);
             if (!fromStdin) {
                 ui.note("A key given as an argument can stay in shell history and agent transcripts. "
                         + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
