@@ -1246,7 +1246,9 @@ public class login implements Callable<Integer> {
             try {
                 channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
                         Perms.ownerOnlyFile(path.getParent()));
-            } catch (NoSuchFileException e) {
+            } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                // the folder went away, or (Windows) the previous holder's lock file is still being deleted
+                if (!Files.isDirectory(path.getParent())) throw e;
                 return null;
             }
             FileLock lock = null;
