@@ -4,7 +4,8 @@
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//JAVA_OPTIONS --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
 //DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
 
 import com.google.gson.Gson;
@@ -1531,7 +1532,7 @@ public class login implements Callable<Integer> {
         static String mask(String token) {
             String v = token == null ? "" : token.trim();
             if (v.isEmpty()) return "";
-            if (v.length() <= 10) return v.substring(0, 2) + "..." + v.substring(v.length() - 2);
+            if (v.length() <= 10) return v.substring(0, Math.min(2, v.length())) + "..." + v.substring(Math.max(0, v.length() - 2));
             return v.substring(0, 8) + "..." + v.substring(v.length() - 4);
         }
     }

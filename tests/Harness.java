@@ -127,11 +127,6 @@ final class Harness {
             return this;
         }
 
-        Tool without(String name) {
-            env.remove(name);
-            return this;
-        }
-
         /** The folder used when neither PLUGIN_DATA nor CLAUDE_PLUGIN_DATA is set. */
         Path defaultFolder() { return home.resolve(".claude/plugins/data/clone-labs-clone-loop"); }
 

@@ -255,6 +255,15 @@ class OfflineCommandsTest {
     }
 
     @Test
+    void aOneCharacterKeyIsStoredAndMasked(@TempDir Path tmp) {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result r = tool.runWithInput("x\n", "set", "-");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("Token: x...x", r.outLines().get(1));
+        assertFileHolds(tool.defaultFolder().resolve("auth.local.json"), "x");
+    }
+
+    @Test
     void setTheSameKeyAsTheEnvironmentIsNotShadowed(@TempDir Path tmp) {
         Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", NEW_KEY).runWithInput(NEW_KEY, "set", "-");
         assertEquals(0, r.exit(), r.toString());

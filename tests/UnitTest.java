@@ -35,7 +35,9 @@ class UnitTest {
     @CsvSource(delimiter = '|', emptyValue = "", value = {
             "'' | ''",
             "'   ' | ''",
+            "x | x...x",
             "ab | ab...ab",
+            "abc | ab...bc",
             "abcd | ab...cd",
             "abcdefghij | ab...ij",
             "abcdefghijk | abcdefgh...hijk",
