@@ -637,11 +637,15 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** The countdown while waiting: a live line on a terminal, one plain line otherwise. */
+    /**
+     * The countdown while waiting: a live line on a terminal, one plain line otherwise. The live line
+     * counts whole minutes until the last one, then seconds: each redraw wipes what is being typed on
+     * that line (a pasted address), so it redraws as rarely as a countdown can.
+     */
     static final class Countdown {
         private final boolean live;
         private final Ui ui;
-        private long lastShown = -1;
+        private String lastShown = "";
 
         Countdown(Env env, Ui ui) {
             this.live = env.terminal();
@@ -653,10 +657,16 @@ public class login implements Callable<Integer> {
         }
 
         void tick(Duration left) {
+            if (!live) return;
+            String shown = "Waiting for the browser: " + remaining(left) + " left (Ctrl-C to cancel)";
+            if (shown.equals(lastShown)) return;
+            lastShown = shown;
+            ui.status(shown);
+        }
+
+        static String remaining(Duration left) {
             long seconds = (left.toMillis() + 999) / 1000;
-            if (!live || seconds == lastShown) return;
-            lastShown = seconds;
-            ui.status(String.format(Locale.ROOT, "Waiting for the browser: %d:%02d left (Ctrl-C to cancel)", seconds / 60, seconds % 60));
+            return seconds > 60 ? (seconds + 59) / 60 + " min" : seconds + " s";
         }
 
         void stop() {

@@ -109,6 +109,12 @@ class UnitTest {
         assertEquals(text, login.Durations.format(Duration.ofSeconds(seconds)));
     }
 
+    @ParameterizedTest
+    @CsvSource({"300000,5 min", "240001,5 min", "240000,4 min", "61000,2 min", "60000,60 s", "59001,60 s", "1,1 s"})
+    void countsDownInMinutesThenSeconds(long millis, String shown) {
+        assertEquals(shown, login.Countdown.remaining(Duration.ofMillis(millis)));
+    }
+
     // ---- keys (contract section 8) ----
 
     @ParameterizedTest
