@@ -752,17 +752,12 @@ public class login implements Callable<Integer> {
                 DashboardClient client = new DashboardClient(env, ui);
                 client.instanceFor(URI.create(env.dashboardUrl()));
                 client.instanceFor(URI.create(env.mcpUrl()));
-                UnirestInstance probe = new UnirestInstance(new Config());
                 try {
-                    probe.config().connectTimeout(2000).requestTimeout(2000).version(HttpClient.Version.HTTP_1_1)
-                            .setObjectMapper(new GsonObjectMapper());
-                    probe.post(ownLoopbackUrl).header("Content-Type", "application/json").body(Map.of("warm", true))
-                            .asObject(DashboardClient::read);
+                    client.instanceFor(URI.create(ownLoopbackUrl)).post(ownLoopbackUrl).header("Content-Type", "application/json")
+                            .body(Map.of("warm", true)).asObject(DashboardClient::read);
                     if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
                     // warming is only an optimisation
-                } finally {
-                    stop(probe);
                 }
                 Json.object(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return client;
