@@ -1,5 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
@@ -35,10 +36,13 @@ import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -128,8 +132,12 @@ public class login implements Callable<Integer> {
 
     public static void main(String[] args) {
         Env env = Env.system();
-        System.exit(newCommandLine(env, new PrintWriter(System.out, true), new PrintWriter(System.err, true))
-                .execute(args));
+        System.exit(newCommandLine(env, utf8(FileDescriptor.out), utf8(FileDescriptor.err)).execute(args));
+    }
+
+    /** UTF-8 whatever the locale (a container without one would print '?'), as the Node command does. */
+    private static PrintWriter utf8(FileDescriptor fd) {
+        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
     }
 
     /** The one place that wires picocli: tests build their own with their own Env and writers. */
@@ -171,9 +179,10 @@ public class login implements Callable<Integer> {
             JsonObject o = new JsonObject();
             o.addProperty("error", message);
             o.addProperty("exit_code", code);
-            spec.commandLine().getOut().println(Json.GSON.toJson(o));
+            spec.commandLine().getOut().print(Json.GSON.toJson(o) + "\n");
+            spec.commandLine().getOut().flush();
         }
-        err.println(env.colour() ? Ui.RED + message + Ui.RESET : message);
+        err.print((env.colour() ? Ui.RED + message + Ui.RESET : message) + "\n");
         if (verbose) ex.printStackTrace(err);
         err.flush();
         return code;
@@ -1397,20 +1406,20 @@ public class login implements Callable<Integer> {
             this.verbose = verbose;
         }
 
-        synchronized void line(String text) { clearStatus(); out.println(text); out.flush(); }
+        synchronized void line(String text) { clearStatus(); out.print(text + "\n"); out.flush(); }
 
-        synchronized void note(String text) { clearStatus(); err.println(paint(DIM, text)); err.flush(); }
+        synchronized void note(String text) { clearStatus(); err.print(paint(DIM, text) + "\n"); err.flush(); }
 
-        synchronized void warn(String text) { clearStatus(); err.println(paint(YELLOW, text)); err.flush(); }
+        synchronized void warn(String text) { clearStatus(); err.print(paint(YELLOW, text) + "\n"); err.flush(); }
 
         synchronized void verbose(String text) {
             if (!verbose) return;
             clearStatus();
-            err.println(paint(DIM, "[verbose] " + Text.redact(text)));
+            err.print(paint(DIM, "[verbose] " + Text.redact(text)) + "\n");
             err.flush();
         }
 
-        synchronized void json(JsonObject object) { data.println(Json.GSON.toJson(object)); data.flush(); }
+        synchronized void json(JsonObject object) { data.print(Json.GSON.toJson(object) + "\n"); data.flush(); }
 
         /** A line that rewrites itself on a terminal (the countdown). */
         synchronized void status(String text) {
@@ -1435,7 +1444,7 @@ public class login implements Callable<Integer> {
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
             ui.line("Plugin config: " + store.configPath()
-                    + (store.injected() ? "" : " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)"));
+                    + (store.injected() ? "" : " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)"));
             if (key.demo()) ui.line("Using the shared public demo fallback. Configure your own key for private Clone memory.");
         }
 

@@ -1,11 +1,13 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
 //DEPS org.junit.jupiter:junit-jupiter:5.14.4
 //DEPS org.junit.platform:junit-platform-launcher:1.14.4
 //SOURCES ../login.java
 //SOURCES FakeDashboard.java
 //SOURCES Harness.java
 //SOURCES UnitTest.java
+//SOURCES LocaleTest.java
 //SOURCES OfflineCommandsTest.java
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
@@ -37,7 +39,7 @@ import java.util.List;
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class);
+            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES

@@ -1,5 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//COMPILE_OPTIONS -encoding UTF-8
 //SOURCES FakeDashboard.java
 //DESCRIPTION Medians of clone-login's start-up and login timings: ./jbang tests/Benchmark.java [runs]
 

@@ -81,7 +81,7 @@ final class Harness {
         Result assertNoSecrets(String... secrets) {
             for (String s : secrets) {
                 if (s == null || s.isEmpty()) continue;
-                assertFalse(all().contains(s), "a secret was printed: " + s.substring(0, 4) + "…\n" + this);
+                assertFalse(all().contains(s), "a secret was printed: " + s.substring(0, 4) + "...\n" + this);
             }
             return this;
         }
@@ -145,6 +145,24 @@ final class Harness {
             command.addAll(List.of(args));
             return Running.start(command, env, repo());
         }
+    }
+
+    /**
+     * The repository's own launcher (./jbang, jbang.cmd on Windows) run from a folder, with the tool's clean
+     * environment plus extra variables. JBang keeps its caches under the JVM's user.home, not HOME: they
+     * are pointed at this run's own, unless the extra variables say otherwise.
+     */
+    static Running jbang(Tool tool, Path cwd, Map<String, String> extra, String... args) {
+        List<String> command = new ArrayList<>();
+        if (WINDOWS) command.addAll(List.of("cmd.exe", "/c", repo().resolve("jbang.cmd").toString()));
+        else command.add(repo().resolve("jbang").toString());
+        command.addAll(List.of(args));
+        Map<String, String> env = new HashMap<>(tool.env);
+        String userHome = System.getProperty("user.home");
+        env.put("JBANG_DIR", System.getenv().getOrDefault("JBANG_DIR", Paths.get(userHome, ".jbang").toString()));
+        env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
+        env.putAll(extra);
+        return Running.start(command, env, cwd);
     }
 
     static List<String> javaCommand() {

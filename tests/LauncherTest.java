@@ -40,7 +40,7 @@ class LauncherTest {
     private static List<String> demoStatus(Path tmp) {
         Path file = tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json");
         return List.of("Source: demo fallback", "Token: clone_yc...2026",
-                "Plugin config: " + file + " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)", DEMO_LINE);
+                "Plugin config: " + file + " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)", DEMO_LINE);
     }
 
     @Test

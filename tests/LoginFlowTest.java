@@ -583,7 +583,7 @@ class LoginFlowTest {
 
     Login startLogin(Harness.Tool tool, String... args) { return startLogin(tool, true, args); }
 
-    /** Starts {@code login --no-open …} and waits for its Authorize line; closes stdin unless the test pastes. */
+    /** Starts {@code login --no-open ...} and waits for its Authorize line; closes stdin unless the test pastes. */
     Login startLogin(Harness.Tool tool, boolean closeInput, String... args) {
         List<String> command = new ArrayList<>(List.of("login", "--no-open"));
         command.addAll(List.of(args));

@@ -26,7 +26,7 @@ class OfflineCommandsTest {
     static final String LEGACY = "clone_legacy_fixture_key_Tq93mXa1";
     static final String NEW_KEY = "clone_new_key_via_set_Hq72LmZp";
     static final String ENV_KEY = "clone_env_key_from_shell_Rz55Pq";
-    static final String FALLBACK_NOTE = " (fallback path — PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)";
+    static final String FALLBACK_NOTE = " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)";
     static final String DEMO_LINE = "Using the shared public demo fallback. Configure your own key for private Clone memory.";
 
     // ---- status ----
@@ -342,7 +342,7 @@ class OfflineCommandsTest {
     // ---- usage, help, version ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"bogus", "status --bogus", "set", "set a b", "status extra", "clear --json", "import-env --force"})
+    @ValueSource(strings = {"bogus", "status --bogus", "set", "set a b", "status extra", "clear --force", "import-env --force"})
     void usageErrorsExitTwo(String args, @TempDir Path tmp) {
         Harness.Result r = new Harness.Tool(tmp).run(args.split(" "));
         assertEquals(2, r.exit(), r.toString());

@@ -183,7 +183,7 @@ class UnitTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"sess_fixture 42/a,sess_fixture%2042%2Fa", "a!b'c(d)e~f*g,a!b'c(d)e~f*g", "é,%C3%A9", "a+b&c=d,a%2Bb%26c%3Dd"})
+    @CsvSource({"sess_fixture 42/a,sess_fixture%2042%2Fa", "a!b'c(d)e~f*g,a!b'c(d)e~f*g", "\u00e9,%C3%A9", "a+b&c=d,a%2Bb%26c%3Dd"})
     void encodesLikeEncodeUriComponent(String value, String expected) {
         assertEquals(expected, login.Urls.encodeComponent(value));
     }

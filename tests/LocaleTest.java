@@ -1,0 +1,94 @@
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Containers, cron and 'ssh host cmd' often run without a locale, and JDK 17 then reads sources and
+ * writes output as US-ASCII. Every JBang entry point is compiled from a fresh JBang cache under
+ * LC_ALL=C, and the tool prints the same UTF-8 bytes there as under C.UTF-8 (as the Node command does).
+ */
+@DisabledOnOs(OS.WINDOWS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocaleTest {
+    static final List<String> ENTRY_POINTS = List.of("login.java", "tests/AllTests.java", "tests/FakeDashboard.java",
+            "tests/Benchmark.java", "tests/JBangFloor.java");
+    /** What `status` prints with no key and no injected folder, after the home folder's path: the Node command's bytes. */
+    static final String FALLBACK_TAIL = " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)\n";
+
+    @TempDir Path tmp;
+    Path cache;
+
+    /** No locale at all, and a JBang cache of its own so that every script is really compiled here. */
+    Map<String, String> locale(String value) {
+        Map<String, String> env = new HashMap<>();
+        env.put("LC_ALL", value);
+        env.put("LANG", value);
+        env.put("LC_CTYPE", value);
+        env.put("JBANG_CACHE_DIR", cache.toString());
+        return env;
+    }
+
+    @Test @Order(1)
+    void everyEntryPointCompilesWithoutALocale() throws Exception {
+        cache = Files.createDirectories(tmp.resolve("jbang-cache"));
+        Harness.Tool tool = new Harness.Tool(tmp);
+        List<Harness.Running> builds = new ArrayList<>();
+        for (String script : ENTRY_POINTS) builds.add(Harness.jbang(tool, Harness.repo(), locale("C"), "build", script));
+        for (int i = 0; i < builds.size(); i++) {
+            Harness.Result r = builds.get(i).waitFor(Duration.ofMinutes(3));
+            assertEquals(0, r.exit(), ENTRY_POINTS.get(i) + " under LC_ALL=C:\n" + r);
+        }
+    }
+
+    @Test @Order(2)
+    void statusPrintsTheSameUtf8BytesWithoutALocale() {
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result c = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "status").closeInput().waitFor(Harness.RUN_LIMIT);
+        Harness.Result utf8 = Harness.jbang(tool, Harness.repo(), locale("C.UTF-8"), "login.java", "status").closeInput()
+                .waitFor(Harness.RUN_LIMIT);
+        assertEquals(0, c.exit(), c.toString());
+        String expected = "Source: demo fallback\nToken: clone_yc...2026\nPlugin config: "
+                + tool.defaultFolder().resolve("auth.local.json") + FALLBACK_TAIL
+                + "Using the shared public demo fallback. Configure your own key for private Clone memory.\n";
+        assertArrayEquals(expected.getBytes(StandardCharsets.UTF_8), c.out().getBytes(StandardCharsets.UTF_8), c.out());
+        assertEquals(utf8.out(), c.out());
+    }
+
+    @Test @Order(3)
+    void aWholeLoginWorksWithoutALocale() throws Exception {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
+            Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+            Harness.Running run = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "login", "--no-open").closeInput();
+            String url = run.awaitOut(Pattern.compile("(?m)^Authorize: (\\S+)$"), Duration.ofSeconds(60)).group(1);
+            LoginFlowTest.browse(url);
+            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.out().contains("Connected Clone Loop to Clone Dashboard.\n"), r.toString());
+            LoginFlowTest.assertStored(tool.defaultFolder().resolve("auth.local.json"), LoginFlowTest.KEY);
+            assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
+            r.assertNoSecrets(LoginFlowTest.KEY, FakeDashboard.DEFAULT_CODE);
+            assertTrue(URI.create(url).getHost().equals("127.0.0.1"));
+        }
+    }
+}
