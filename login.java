@@ -49,6 +49,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.channels.FileChannel;
@@ -131,6 +132,8 @@ public class login implements Callable<Integer> {
     login(Env env) { this.env = env; }
 
     public static void main(String[] args) {
+        // The JDK turns Basic off for proxy CONNECT tunnels by default; company proxies ask for it.
+        System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
         Env env = Env.system();
         System.exit(newCommandLine(env, utf8(FileDescriptor.out), utf8(FileDescriptor.err)).execute(args));
     }
@@ -147,7 +150,23 @@ public class login implements Callable<Integer> {
         cmd.setOut(out).setErr(err);
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> root.report(ex, commandLine.getErr()));
         cmd.setParameterExceptionHandler(login::reportUsage);
+        helpAndVersionEverywhere(cmd);
         return cmd;
+    }
+
+    /** -h/--help and -V/--version on every command, picocli's own (help, generate-completion) included, all naming this tool's version. */
+    private static void helpAndVersionEverywhere(CommandLine cmd) {
+        CommandSpec spec = cmd.getCommandSpec();
+        spec.version("clone-login " + VERSION);
+        if (spec.findOption("--help") == null) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        if (spec.findOption("--version") == null) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
+                    .description("Print version information and exit.").build());
+        }
+        cmd.getSubcommands().values().forEach(login::helpAndVersionEverywhere);
     }
 
     @Override public Integer call() {
@@ -191,11 +210,29 @@ public class login implements Callable<Integer> {
     static int reportUsage(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println(Text.redact(Text.clean(ex.getMessage(), true)));
+        String message = Text.clean(ex.getMessage(), true);
+        int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
+        if (jsonRequested(args)) {
+            JsonObject o = new JsonObject();
+            o.addProperty("error", message);
+            o.addProperty("exit_code", code);
+            cmd.getOut().print(Json.GSON.toJson(o) + "\n");
+            cmd.getOut().flush();
+        }
+        err.print(message + "\n");
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-        err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.print("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.\n");
         err.flush();
-        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        return code;
+    }
+
+    /** Whether --json came before any "--": a usage error still owes such a caller its one JSON object. */
+    static boolean jsonRequested(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--")) return false;
+            if (arg.equals("--json")) return true;
+        }
+        return false;
     }
 
     // ---- status -------------------------------------------------------------------------
@@ -259,7 +296,7 @@ public class login implements Callable<Integer> {
 
     /** What set and import-env share: the MCP URL checked first when a connect follows, then write and report. */
     static KeyStore store(Env env, Ui ui, String token, String headline, boolean connectAfter) {
-        if (connectAfter) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+        if (connectAfter) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
         KeyStore store = KeyStore.of(env);
         store.write(token, env.clock(), ui);
         Printer.stored(ui, headline, token, store);
@@ -302,6 +339,10 @@ public class login implements Callable<Integer> {
             CommandLine self = root.spec.commandLine().getSubcommands().get("set");
             if (token.isEmpty()) {
                 throw new ParameterException(self, fromStdin ? "No key on standard input." : "The key is empty.");
+            }
+            if (!fromStdin && token.startsWith("-")) {
+                throw new ParameterException(self, "A key cannot start with '-'. To store such a key, pipe it in: "
+                        + "clone-login set - (reads one line from standard input).");
             }
             if (!Keys.isValid(token)) throw new ParameterException(self, Keys.invalidMessage("The key"));
             store(env, ui, token, "Stored Clone API key in plugin config.", connect);
@@ -371,15 +412,16 @@ public class login implements Callable<Integer> {
         }
 
         int run() throws InterruptedException {
-            String dashboard = Urls.requireSafe(env.dashboardUrl(), "CLONE_DASHBOARD_URL");
-            if (options.connect()) Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            String dashboard = DashboardClient.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
+            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             Shadowing.warnBeforeLogin(env, ui);
             String state = Keys.newState(env.random().get());
             CompletableFuture<DashboardClient> warmed = null;
+            Interruption interruption = new Interruption(ui, KeyStore.of(env).configPath());
             try {
                 String token;
                 try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
-                    Runtime.getRuntime().addShutdownHook(receiver.closer());
+                    interruption.install(receiver);
                     String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
                     ui.line("Authorize: " + url);
                     if (options.openBrowser()) Browsers.open(env, ui, url);
@@ -389,9 +431,11 @@ public class login implements Callable<Integer> {
                             + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
                     warmed = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
                     Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
-                    token = exchangeAndStore(receiver, warmed.join(), callback, state);
+                    token = exchangeAndStore(receiver, warmed.join(), callback, state, interruption);
                 }
-                return storedAndConnected(token, warmed.join());
+                int exit = storedAndConnected(token, warmed.join());
+                interruption.done();
+                return exit;
             } finally {
                 if (warmed != null) warmed.thenAccept(DashboardClient::close);
             }
@@ -408,17 +452,80 @@ public class login implements Callable<Integer> {
         }
 
         /** Exchange the single-use code and store the key before the browser is answered. */
-        private String exchangeAndStore(Receiver receiver, DashboardClient client, Receiver.Callback callback, String state) {
+        private String exchangeAndStore(Receiver receiver, DashboardClient client, Receiver.Callback callback, String state,
+                                        Interruption interruption) {
             Text.addSecret(callback.code());
             try {
+                interruption.exchanging();
                 String token = client.exchange(callback.code(), state);
                 Text.addSecret(token);
-                KeyStore.of(env).write(token, env.clock(), ui);
+                KeyStore.of(env).write(token, env.clock(), ui, interruption);
                 receiver.answer(Pages.success());
                 return token;
             } catch (CliException e) {
                 receiver.answer(Pages.failure(Text.redact(e.getMessage())));
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Ctrl-C during a login: the JVM runs this hook, then exits with 130. It closes the port and says
+     * exactly what happened: the key's rename is the one commit point, and the hook and that rename
+     * take turns (KeyStore.Gate), so "nothing was stored" is never said of a key that was.
+     */
+    static final class Interruption implements KeyStore.Gate {
+        private enum Phase { WAITING, EXCHANGING, STORED, DONE }
+
+        private final Ui ui;
+        private final Path config;
+        private final Thread hook = new Thread(this::interrupted, "clone-login-interrupt");
+        private Phase phase = Phase.WAITING;
+        private Receiver receiver;
+
+        Interruption(Ui ui, Path config) {
+            this.ui = ui;
+            this.config = config;
+        }
+
+        void install(Receiver receiver) {
+            this.receiver = receiver;
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        synchronized void exchanging() { phase = Phase.EXCHANGING; }
+
+        /** The key is written only if Ctrl-C has not already been reported. */
+        @Override public synchronized boolean commit(KeyStore.IoAction rename) throws IOException {
+            if (phase == Phase.DONE) return false;
+            rename.run();
+            phase = Phase.STORED;
+            return true;
+        }
+
+        /** The login ended on its own: the hook has nothing left to say. */
+        synchronized void done() {
+            phase = Phase.DONE;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+
+        private void interrupted() {
+            Phase seen;
+            synchronized (this) {
+                seen = phase;
+                phase = Phase.DONE;
+            }
+            if (receiver != null) receiver.close();
+            switch (seen) {
+                case WAITING -> ui.note("Login cancelled; nothing was stored.");
+                case EXCHANGING -> ui.note("Login cancelled while the code was being exchanged; nothing was stored. Run login again.");
+                case STORED -> ui.note("Interrupted after the key was stored in " + config + ". Run 'clone-login connect' to "
+                        + "connect it to the Clone Dashboard.");
+                case DONE -> { }
             }
         }
     }
@@ -477,8 +584,7 @@ public class login implements Callable<Integer> {
             try {
                 server = HttpServer.create(address, 16);
             } catch (BindException e) {
-                throw new CliException(1, "Port " + port + " on 127.0.0.1 is already in use. "
-                        + "Choose another --port, or leave it out to use any free port.");
+                throw bindFailure(port, e);
             } catch (IOException e) {
                 throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + e.getMessage());
             }
@@ -488,6 +594,22 @@ public class login implements Callable<Integer> {
             server.setExecutor(executor);
             server.start();
             return receiver;
+        }
+
+        /** Says what really failed: a busy port, a port that needs privileges, or whatever the system reported. */
+        static CliException bindFailure(int port, BindException e) {
+            String reason = Optional.ofNullable(e.getMessage()).orElse("").toLowerCase(Locale.ROOT);
+            if (reason.contains("in use")) {
+                return new CliException(1, "Port " + port + " on 127.0.0.1 is already in use. "
+                        + "Choose another --port, or leave it out to use any free port.");
+            }
+            if (reason.contains("permission") || reason.contains("access")) {
+                return new CliException(1, "Not allowed to listen on port " + port + " of 127.0.0.1 (permission denied"
+                        + (port < 1024 ? ": ports below 1024 need administrator rights" : "")
+                        + "). Choose a port above 1023 with --port, or leave it out to use any free port.");
+            }
+            return new CliException(1, "Could not listen on port " + port + " of 127.0.0.1: " + Text.clean(e.getMessage(), false)
+                    + ". Choose another --port, or leave it out to use any free port.");
         }
 
         int port() { return server.getAddress().getPort(); }
@@ -629,14 +751,6 @@ public class login implements Callable<Integer> {
             else result.complete(verdict.callback());
         }
 
-        /** For Ctrl-C: the JVM runs this before it exits with 130, so the port is closed and nothing is written. */
-        Thread closer() {
-            return new Thread(() -> {
-                if (!closed.get()) ui.note("Login cancelled; nothing was stored.");
-                close();
-            }, "clone-login-close");
-        }
-
         @Override public void close() {
             if (closed.compareAndSet(false, true)) {
                 page.complete(Pages.failure("The login was stopped. Check the terminal."));
@@ -673,9 +787,10 @@ public class login implements Callable<Integer> {
             ui.status(shown);
         }
 
+        /** Whole minutes and seconds, rounded down: a countdown never promises time that is not left. */
         static String remaining(Duration left) {
-            long seconds = (left.toMillis() + 999) / 1000;
-            return seconds > 60 ? (seconds + 59) / 60 + " min" : seconds + " s";
+            long seconds = Math.max(0, left.toSeconds());
+            return seconds >= 60 ? seconds / 60 + " min " + seconds % 60 + " s" : seconds + " s";
         }
 
         void stop() {
@@ -714,8 +829,12 @@ public class login implements Callable<Integer> {
 
         /** The opener for this platform, or empty where there is no display to open a browser on. */
         static Optional<List<String>> command(Env env, String url) {
-            String browser = env.get("BROWSER").trim();
-            if (!browser.isEmpty()) return Optional.of(List.of(browser, url));
+            List<String> browser = ShellWords.split(env.get("BROWSER"));
+            if (!browser.isEmpty()) {
+                List<String> command = new ArrayList<>(browser);
+                command.add(url);
+                return Optional.of(command);
+            }
             String os = env.osName().toLowerCase(Locale.ROOT);
             if (os.contains("win")) return Optional.of(List.of("rundll32", "url.dll,FileProtocolHandler", url));
             if (os.contains("mac")) return Optional.of(List.of("open", url));
@@ -771,6 +890,13 @@ public class login implements Callable<Integer> {
                 Json.object(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return client;
             }, Executors.newSingleThreadExecutor(daemonThreads("clone-login-warm")));
+        }
+
+        /** https (or loopback http) and a usable proxy, checked before any server, browser or network call. */
+        static String checkEndpoint(Env env, String url, String variable) {
+            Urls.requireSafe(url, variable);
+            Proxies.forUri(URI.create(url), env.vars());
+            return url;
         }
 
         /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
@@ -899,22 +1025,44 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** Proxy choice as curl makes it: scheme_proxy (either case), NO_PROXY host suffixes; loopback goes direct. */
+    /**
+     * Proxy choice as curl makes it: scheme_proxy (either case), NO_PROXY host suffixes; loopback goes
+     * direct. A value that cannot be used fails here, before anything starts, without being echoed:
+     * it may hold a password.
+     */
     static final class Proxies {
         static Optional<Proxy> forUri(URI uri, Map<String, String> env) {
             String host = Optional.ofNullable(uri.getHost()).orElse("").toLowerCase(Locale.ROOT);
-            if (Urls.isLoopbackHost(host) || bypassed(host, first(env, "no_proxy", "NO_PROXY"))) return Optional.empty();
-            String proxy = uri.getScheme().equals("https") ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
-            if (proxy.isBlank()) return Optional.empty();
-            URI p = URI.create(proxy.contains("://") ? proxy.trim() : "http://" + proxy.trim());
-            if (p.getHost() == null) return Optional.empty();
-            int port = p.getPort() > 0 ? p.getPort() : 1080;
-            String userInfo = p.getUserInfo();
-            if (userInfo != null && userInfo.contains(":")) {
-                String[] parts = userInfo.split(":", 2);
-                return Optional.of(new Proxy(p.getHost(), port, parts[0], parts[1]));
+            if (Urls.isLoopbackHost(host) || bypassed(host, env.getOrDefault(first(env, "no_proxy", "NO_PROXY"), ""))) {
+                return Optional.empty();
             }
-            return Optional.of(new Proxy(p.getHost(), port));
+            String variable = uri.getScheme().equals("https") ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
+            return variable.isEmpty() ? Optional.empty() : Optional.of(parse(variable, env.get(variable).trim()));
+        }
+
+        static Proxy parse(String variable, String value) {
+            URI p;
+            try {
+                p = new URI(value.contains("://") ? value : "http://" + value);
+            } catch (URISyntaxException e) {
+                throw unusable(variable, "it is not a URL");
+            }
+            String scheme = Optional.ofNullable(p.getScheme()).orElse("").toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http")) throw unusable(variable, "only http:// proxies are supported, not " + Text.clean(scheme, false) + "://");
+            if (p.getHost() == null) throw unusable(variable, "it names no valid host and port");
+            int port = p.getPort() > 0 ? p.getPort() : 1080;
+            if (port > 65535) throw unusable(variable, "its port is out of range");
+            String userInfo = p.getUserInfo();
+            if (userInfo == null) return new Proxy(p.getHost(), port);
+            int colon = userInfo.indexOf(':');
+            String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+            String password = colon < 0 ? "" : userInfo.substring(colon + 1);
+            Text.addSecret(password);
+            return new Proxy(p.getHost(), port, user, password);
+        }
+
+        private static CliException unusable(String variable, String why) {
+            return new CliException(1, variable + " is not a usable proxy (" + why + "); expected http://[user:password@]host:port.");
         }
 
         static boolean bypassed(String host, String noProxy) {
@@ -928,10 +1076,10 @@ public class login implements Callable<Integer> {
             return false;
         }
 
+        /** The first of these variables that is set to something, or "" for none. */
         private static String first(Map<String, String> env, String... names) {
             for (String name : names) {
-                String value = env.getOrDefault(name, "");
-                if (!value.isBlank()) return value;
+                if (!env.getOrDefault(name, "").isBlank()) return name;
             }
             return "";
         }
@@ -963,7 +1111,7 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
                         + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
             }
-            Urls.requireSafe(env.mcpUrl(), "CLONE_MCP_URL");
+            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
@@ -1139,8 +1287,22 @@ public class login implements Callable<Integer> {
             }
         }
 
+        interface IoAction { void run() throws IOException; }
+
+        /** Decides, at the rename that makes a write visible, whether it may still happen (a login that Ctrl-C ended may not). */
+        interface Gate {
+            Gate OPEN = rename -> {
+                rename.run();
+                return true;
+            };
+
+            boolean commit(IoAction rename) throws IOException;
+        }
+
+        void write(String token, Clock clock, Ui ui) { write(token, clock, ui, Gate.OPEN); }
+
         /** Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock. */
-        void write(String token, Clock clock, Ui ui) {
+        void write(String token, Clock clock, Ui ui, Gate gate) {
             try {
                 ensureFolder();
                 try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT)) {
@@ -1148,7 +1310,7 @@ public class login implements Callable<Integer> {
                     JsonObject content = existing(target, clock, ui);
                     content.addProperty("clone_api_token", token);
                     content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
-                    replace(target, Json.PRETTY.toJson(content) + "\n");
+                    replace(target, Json.PRETTY.toJson(content) + "\n", gate);
                     ui.verbose("Wrote " + target + " (mode 0600).");
                 }
             } catch (IOException e) {
@@ -1189,7 +1351,7 @@ public class login implements Callable<Integer> {
         }
 
         /** Temporary file in the same folder, owner-only from creation, flushed, then renamed over. */
-        private static void replace(Path target, String content) throws IOException {
+        private static void replace(Path target, String content, Gate gate) throws IOException {
             Path tmp = target.resolveSibling("." + AUTH_FILE + "." + UUID.randomUUID() + ".tmp");
             try {
                 Files.createFile(tmp, Perms.ownerOnlyFile(tmp.getParent()));
@@ -1197,11 +1359,14 @@ public class login implements Callable<Integer> {
                     ch.write(StandardCharsets.UTF_8.encode(content));
                     ch.force(true);
                 }
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
+                boolean committed = gate.commit(() -> {
+                    try {
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                });
+                if (!committed) throw new CliException(130, "Interrupted.");
                 Perms.syncFolder(target.getParent());
             } finally {
                 Files.deleteIfExists(tmp);
@@ -1765,6 +1930,41 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /** Splits a command line into words as a POSIX shell does: quotes and backslashes, no expansion. */
+    static final class ShellWords {
+        static List<String> split(String line) {
+            List<String> words = new ArrayList<>();
+            StringBuilder word = new StringBuilder();
+            boolean inWord = false;
+            char quote = 0;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quote == '\'') {
+                    if (c == '\'') quote = 0; else word.append(c);
+                } else if (quote == '"') {
+                    if (c == '"') quote = 0;
+                    else if (c == '\\' && i + 1 < line.length() && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0) word.append(line.charAt(++i));
+                    else word.append(c);
+                } else if (c == '\'' || c == '"') {
+                    quote = c;
+                    inWord = true;
+                } else if (c == '\\' && i + 1 < line.length()) {
+                    word.append(line.charAt(++i));
+                    inWord = true;
+                } else if (Character.isWhitespace(c)) {
+                    if (inWord) words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                } else {
+                    word.append(c);
+                    inWord = true;
+                }
+            }
+            if (inWord) words.add(word.toString());
+            return words;
+        }
+    }
+
     static final class Durations {
         private static final Pattern FORM = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
@@ -1798,9 +1998,16 @@ public class login implements Callable<Integer> {
     }
 
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        /** A login waits for a person; a day is more than any will take, and keeps deadline arithmetic far from overflow. */
+        static final Duration MAX = Duration.ofHours(24);
+
         @Override public Duration convert(String value) {
-            return Durations.parse(value).orElseThrow(() -> new CommandLine.TypeConversionException(
+            Duration d = Durations.parse(value).orElseThrow(() -> new CommandLine.TypeConversionException(
                     "'" + value + "' is not a duration: use forms like 90s, 5m, 2m30s or plain seconds, greater than zero."));
+            if (d.compareTo(MAX) > 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is too long: the most a login waits is 24h.");
+            }
+            return d;
         }
     }
 

@@ -7,6 +7,7 @@
 //SOURCES FakeDashboard.java
 //SOURCES Harness.java
 //SOURCES UnitTest.java
+//SOURCES CommandLineTest.java
 //SOURCES LocaleTest.java
 //SOURCES OfflineCommandsTest.java
 //SOURCES LauncherTest.java
@@ -38,7 +39,7 @@ import java.util.List;
  * inside a JBang jar. Prints one line per test, JUnit's summary, then "N passed, N failed".
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, OfflineCommandsTest.class, LauncherTest.class,
+    static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
             LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class);
 
     public static void main(String[] args) {

@@ -68,11 +68,12 @@ class FinishTest {
 
     @Test
     void countsDownOnATerminal(@TempDir Path tmp) {
-        String[] r = inProcess(tmp, true, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "2s");
+        String[] r = inProcess(tmp, true, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "3s");
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("\r" + ESC + "2KWaiting for the browser: 2 s left (Ctrl-C to cancel)"), r[2]);
         assertTrue(r[2].contains("Waiting for the browser: 1 s left"), r[2]);
-        assertTrue(r[2].contains("Timed out after 2s"), r[2]);
+        assertFalse(r[2].contains("Waiting for the browser: 3 s left"), "never rounded up: " + r[2]);
+        assertTrue(r[2].contains("Timed out after 3s"), r[2]);
         assertFalse(r[2].contains("Waiting up to"), "the plain line is for non-terminals");
     }
 

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs the real script as a subprocess, the way a person or an agent setup script does, in a home
@@ -101,6 +102,7 @@ final class Harness {
         final Path home;
         final Map<String, String> env = new HashMap<>();
         private boolean defaultSigint;
+        private String user;
 
         Tool(Path tempDir) {
             this.home = tempDir.resolve("home");
@@ -127,6 +129,25 @@ final class Harness {
             return this;
         }
 
+        /**
+         * Runs the tool as another user (POSIX, as root): root ignores file permissions, so a folder the tool
+         * cannot write, or a port it may not bind, needs someone else. The home folder becomes that user's.
+         */
+        Tool asUser(String name) {
+            assumeTrue(!WINDOWS && "root".equals(System.getProperty("user.name")) && Files.isExecutable(Paths.get("/usr/sbin/runuser")),
+                    "needs root and runuser");
+            try {
+                for (Path p = home; p != null && !p.equals(Paths.get(System.getProperty("java.io.tmpdir"))); p = p.getParent()) {
+                    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+                Files.setOwner(home, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.user = name;
+            return this;
+        }
+
         /** The folder used when neither PLUGIN_DATA nor CLAUDE_PLUGIN_DATA is set. */
         Path defaultFolder() { return home.resolve(".claude/plugins/data/clone-labs-clone-loop"); }
 
@@ -141,7 +162,8 @@ final class Harness {
         Running start(String... args) {
             List<String> command = new ArrayList<>();
             if (defaultSigint) command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""));
-            command.addAll(javaCommand());
+            if (user != null) command.addAll(List.of("/usr/sbin/runuser", "-u", user, "--"));
+            command.addAll(user == null ? javaCommand() : javaCommand(sharedClassPath()));
             command.addAll(List.of(args));
             return Running.start(command, env, repo());
         }
@@ -165,10 +187,37 @@ final class Harness {
         return Running.start(command, env, cwd);
     }
 
-    static List<String> javaCommand() {
+    static List<String> javaCommand() { return javaCommand(System.getProperty("java.class.path")); }
+
+    static List<String> javaCommand(String classPath) {
         String java = Paths.get(System.getProperty("java.home"), "bin", WINDOWS ? "java.exe" : "java").toString();
         return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "login");
+                "-cp", classPath, "login");
+    }
+
+    private static String sharedClassPath;
+
+    /** This run's class path copied where any user can read it (the originals sit in root's home). */
+    static synchronized String sharedClassPath() {
+        if (sharedClassPath != null) return sharedClassPath;
+        try {
+            Path dir = Files.createTempDirectory("clone-login-cp");
+            dir.toFile().deleteOnExit();
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> copies = new ArrayList<>();
+            int i = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path source = Paths.get(entry);
+                if (!Files.isRegularFile(source)) continue;
+                Path copy = Files.copy(source, dir.resolve(i++ + "-" + source.getFileName()));
+                Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                copy.toFile().deleteOnExit();
+                copies.add(copy.toString());
+            }
+            return sharedClassPath = String.join(java.io.File.pathSeparator, copies);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A process whose output lines can be awaited as they come. */

@@ -376,6 +376,52 @@ class LoginFlowTest {
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
+    @Test @DisabledOnOs(OS.WINDOWS)
+    void aPortThatNeedsPrivilegesSaysSoNotThatItIsBusy() throws Exception {
+        Harness.Result r = tool().asUser("nobody").run("login", "--no-open", "--port", "80", "--timeout", "10s");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("permission denied") && r.err().contains("port 80"), r.toString());
+        assertFalse(r.err().contains("already in use"), r.toString());
+        assertFalse(AUTHORIZE.matcher(r.out()).find(), r.toString());
+        r.assertNoStackTrace();
+    }
+
+    @Test @DisabledOnOs(OS.WINDOWS)
+    void browserMayCarryArgumentsAsInAShell() throws Exception {
+        // BROWSER is split into words; the authorize URL is the last one. curl follows the approval to the callback.
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "needs curl");
+        Harness.Tool tool = tool().with("BROWSER", "/usr/bin/curl -sL -o /dev/null");
+        Harness.Running run = tool.start("login", "--timeout", "30s").closeInput();
+        started.add(run);
+        Harness.Result r = run.waitFor(WAIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(r.all().contains("Cannot run program") || r.all().contains("Open this URL in your browser"), r.toString());
+        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "login | http://proxyuser:s3cret-pw@proxy host:3128",
+            "login | socks5://proxyuser:s3cret-pw@proxy.example:1080",
+            "connect | http://proxyuser:s3cret-pw@proxy.example:99999",
+    })
+    void anUnusableProxyFailsBeforeAnythingStarts(String command, String proxy) throws Exception {
+        Path opened = tmp.resolve("browser-was-started");
+        Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", "https://dashboard.test").with("CLONE_MCP_URL", "https://dashboard.test/mcp")
+                .with("HTTPS_PROXY", proxy).with("BROWSER", "touch " + opened).with("CLONE_API_TOKEN", "clone_env_proxy_key_6Tq1");
+
+        Harness.Result r = command.equals("login") ? tool.run("login", "--timeout", "30s") : tool.run("connect");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("HTTPS_PROXY is not a usable proxy"), r.toString());
+        assertFalse(AUTHORIZE.matcher(r.out()).find() || Files.exists(opened), "nothing started: " + r);
+        assertFalse(r.all().contains("Unexpected error") || r.all().contains("IllegalArgument"), r.toString());
+        r.assertNoSecrets("s3cret-pw", "proxyuser", "clone_env_proxy_key_6Tq1").assertNoStackTrace();
+    }
+
     // ---- paste fallback ------------------------------------------------------------------------
 
     @Test void pastedRedirectAddressCompletesTheLogin() throws Exception {

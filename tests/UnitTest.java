@@ -110,8 +110,9 @@ class UnitTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"300000,5 min", "240001,5 min", "240000,4 min", "61000,2 min", "60000,60 s", "59001,60 s", "1,1 s"})
-    void countsDownInMinutesThenSeconds(long millis, String shown) {
+    @CsvSource({"300000,5 min 0 s", "240001,4 min 0 s", "65000,1 min 5 s", "64999,1 min 4 s", "60000,1 min 0 s", "59999,59 s",
+            "1000,1 s", "999,0 s"})
+    void countsDownWithoutEverRoundingUp(long millis, String shown) {
         assertEquals(shown, login.Countdown.remaining(Duration.ofMillis(millis)));
     }
 
@@ -268,6 +269,55 @@ class UnitTest {
         assertTrue(login.Proxies.forUri(java.net.URI.create("https://clone.is"), Map.of()).isEmpty());
     }
 
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "HTTPS_PROXY | http://user:s3cret-pw@proxy.example:99999 | port is out of range",
+            "HTTPS_PROXY | socks5://user:s3cret-pw@proxy.example:1080 | only http:// proxies",
+            "https_proxy | https://user:s3cret-pw@proxy.example:3128 | only http:// proxies",
+            "HTTPS_PROXY | http://user:s3cret-pw@proxy example:3128 | not a URL",
+            "HTTPS_PROXY | http://user:s3cret-pw@:3128 | no valid host",
+            "HTTPS_PROXY | http://user:s3cret-pw@proxy.example:abc | no valid host",
+    })
+    void refusesUnusableProxiesWithoutEchoingThem(String variable, String value, String why) {
+        login.CliException e = assertThrows(login.CliException.class,
+                () -> login.Proxies.forUri(java.net.URI.create("https://clone.is/x"), Map.of(variable, value)));
+        assertEquals(1, e.exitCode);
+        assertTrue(e.getMessage().startsWith(variable + " is not a usable proxy ("), e.getMessage());
+        assertTrue(e.getMessage().contains(why), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), "the password is never echoed: " + e.getMessage());
+        assertFalse(e.getMessage().contains("proxy.example"), "nor the value: " + e.getMessage());
+    }
+
+    @Test
+    void decodesProxyCredentials() {
+        var proxy = login.Proxies.forUri(java.net.URI.create("https://clone.is"),
+                Map.of("https_proxy", "http://me%40corp:p%3Ass@proxy.example")).orElseThrow();
+        assertEquals(List.of("proxy.example", 1080, "me@corp", "p:ss"),
+                List.of(proxy.getHost(), proxy.getPort(), proxy.getUsername(), proxy.getPassword()));
+    }
+
+    // ---- BROWSER (contract section 7) ----
+
+    @Test
+    void splitsBrowserLikeAShell() {
+        Map<String, List<String>> cases = new java.util.LinkedHashMap<>();
+        cases.put("firefox", List.of("firefox"));
+        cases.put("  curl -sL -o /dev/null ", List.of("curl", "-sL", "-o", "/dev/null"));
+        cases.put("open -a 'Google Chrome'", List.of("open", "-a", "Google Chrome"));
+        cases.put("\"/opt/my browser/run\" --new-tab", List.of("/opt/my browser/run", "--new-tab"));
+        cases.put("sh -c 'printf %s \"$1\"' x", List.of("sh", "-c", "printf %s \"$1\"", "x"));
+        cases.put("a\\ b \"c\\\"d\" ''", List.of("a b", "c\"d", ""));
+        cases.forEach((line, words) -> assertEquals(words, login.ShellWords.split(line), line));
+    }
+
+    @Test
+    void addsTheUrlAsTheLastArgument(@TempDir Path dir) {
+        login.Env e = env(dir, Map.of("BROWSER", "curl -sL -o /dev/null"));
+        assertEquals(Optional.of(List.of("curl", "-sL", "-o", "/dev/null", "https://x.test/a?b=c")),
+                login.Browsers.command(e, "https://x.test/a?b=c"));
+        assertEquals(List.of(), login.ShellWords.split("   "));
+    }
+
     // ---- MCP answers (contract section 5) ----
 
     @Test
@@ -376,6 +426,47 @@ class UnitTest {
         int code = login.newCommandLine(env(dir, Map.of()), new PrintWriter(out), new PrintWriter(new StringWriter())).execute("--version");
         assertEquals(0, code);
         assertEquals("clone-login " + login.VERSION, out.toString().trim());
+    }
+
+    static final List<String> COMMANDS = List.of("status", "login", "import-env", "set", "connect", "clear", "help", "generate-completion");
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"status,-h", "login,--help", "import-env,-h", "set,--help", "set,-h", "connect,--help", "clear,-h", "help,--help",
+            "generate-completion,-h"})
+    void everyCommandHasHelp(String command, String option, @TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = login.newCommandLine(env(dir, Map.of()), new PrintWriter(out), new PrintWriter(err)).execute(command, option);
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("Usage: clone-login " + command + " ["), out.toString());
+        assertTrue(out.toString().contains("-h, --help") && out.toString().contains("-V, --version"), out.toString());
+        assertEquals("", err.toString());
+        assertFalse(Files.exists(dir.resolve("home")), "help writes nothing");
+    }
+
+    @Test
+    void everyCommandPrintsTheToolsVersion(@TempDir Path dir) {
+        for (String command : COMMANDS) {
+            for (String option : List.of("-V", "--version")) {
+                StringWriter out = new StringWriter();
+                int code = login.newCommandLine(env(dir, Map.of()), new PrintWriter(out), new PrintWriter(new StringWriter()))
+                        .execute(command, option);
+                assertEquals(0, code, command + " " + option);
+                assertEquals("clone-login " + login.VERSION + "\n", out.toString().replace("\r\n", "\n"), command + " " + option);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"24h", "86400", "1440m"})
+    void acceptsTimeoutsUpToADay(String value) {
+        assertEquals(Duration.ofHours(24), new login.DurationConverter().convert(value));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"9223372036854775807", "86401", "25h", "99999999999999999999s"})
+    void refusesTimeoutsBeyondADay(String value) {
+        assertThrows(picocli.CommandLine.TypeConversionException.class, () -> new login.DurationConverter().convert(value));
     }
 
     private static login.Env env(Path dir, Map<String, String> vars) {
