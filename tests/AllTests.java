@@ -12,6 +12,7 @@
 //SOURCES ConnectTest.java
 //SOURCES FinishTest.java
 //SOURCES BrowserTest.java
+//SOURCES CatalogTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
@@ -37,7 +38,7 @@ import java.util.List;
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class);
+            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, CatalogTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES
