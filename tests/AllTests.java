@@ -5,6 +5,8 @@
 //DEPS org.junit.platform:junit-platform-launcher:1.14.4
 //SOURCES ../login.java
 //SOURCES FakeDashboard.java
+//SOURCES Tls.java
+//SOURCES ConnectProxy.java
 //SOURCES Harness.java
 //SOURCES UnitTest.java
 //SOURCES CommandLineTest.java
@@ -15,6 +17,7 @@
 //SOURCES ConnectTest.java
 //SOURCES FinishTest.java
 //SOURCES BrowserTest.java
+//SOURCES ProxyTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
@@ -40,7 +43,7 @@ import java.util.List;
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class);
+            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, ProxyTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES
