@@ -5,6 +5,8 @@
 //DEPS org.junit.platform:junit-platform-launcher:1.14.4
 //SOURCES ../login.java
 //SOURCES FakeDashboard.java
+//SOURCES Tls.java
+//SOURCES ConnectProxy.java
 //SOURCES Harness.java
 //SOURCES UnitTest.java
 //SOURCES CommandLineTest.java
@@ -16,6 +18,7 @@
 //SOURCES FinishTest.java
 //SOURCES BrowserTest.java
 //SOURCES CatalogTest.java
+//SOURCES ProxyTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
@@ -41,7 +44,8 @@ import java.util.List;
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class);
+            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
+            ProxyTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES

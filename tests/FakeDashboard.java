@@ -2,6 +2,8 @@
 //JAVA 17+
 //COMPILE_OPTIONS -encoding UTF-8
 //DEPS com.google.code.gson:gson:2.13.2
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES Tls.java
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,11 +11,23 @@ import com.google.gson.JsonParser;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,8 +46,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +62,7 @@ import java.util.regex.Pattern;
  *
  * <p>Routes:
  * <ul>
- *   <li>{@code GET /clone-loop/connect?redirect_uri=…&state=…&agent_id=…}: approves at once with a 302
+ *   <li>{@code GET /clone-loop/connect?redirect_uri=...&state=...&agent_id=...}: approves at once with a 302
  *       to the loopback {@code redirect_uri} (see {@link #approval(String)}).</li>
  *   <li>{@code POST /api/auth/clone-loop/connect/exchange/}: serves the exchange fixture.</li>
  *   <li>{@code POST /mcp}: JSON-RPC; {@code initialize} and {@code tools/call} each serve their fixture.</li>
@@ -55,9 +71,15 @@ import java.util.regex.Pattern;
  *
  * <p>Fixtures are raw HTTP responses ({@code fixtures/*.http}): a status line, header lines, a blank
  * line, then the body verbatim. They are read on every request, so they can be edited while it runs.
+ * Two pseudo-headers, stripped before sending, make a slow peer: {@code X-Fake-Delay-Ms: N} waits N ms
+ * before the status line and headers; {@code X-Fake-Drip-Ms: N} sends the headers at once, then the
+ * body one byte every N ms. In a body, {@code {{code}}} and {@code {{state}}} become those fields of the
+ * request's JSON body and {@code {{api_key}}} its {@code X-Clone-API-Key} header (JSON-escaped when the
+ * fixture's Content-Type is JSON or server-sent events), so a fixture can echo what the tool sent.
  *
- * <p>In-process: {@code try (var dash = FakeDashboard.start(fixturesDir)) { … }}.
- * Standalone: {@code ./jbang tests/FakeDashboard.java [--port N] [--fixtures DIR] …} (see {@code --help}).
+ * <p>In-process: {@code try (var dash = FakeDashboard.start(fixturesDir)) { ... }}, or over TLS with the
+ * certificate of {@link Tls}: {@code FakeDashboard.startHttps(fixturesDir)}.
+ * Standalone: {@code ./jbang tests/FakeDashboard.java [--port N] [--https] [--fixtures DIR] ...} (see {@code --help}).
  */
 public class FakeDashboard implements AutoCloseable {
 
@@ -90,8 +112,11 @@ public class FakeDashboard implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final boolean https;
     private final ExecutorService executor;
     private final Path fixturesDir;
+    /** Opened by close(): ends every delay and drip at once. */
+    private final CountDownLatch closed = new CountDownLatch(1);
     private final List<Call> calls = new ArrayList<>(); // guarded by itself
 
     private volatile String exchangeFixture = DEFAULT_EXCHANGE;
@@ -106,9 +131,17 @@ public class FakeDashboard implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private FakeDashboard(Path fixturesDir, int port) throws IOException {
+    private FakeDashboard(Path fixturesDir, int port, boolean https) throws IOException {
         this.fixturesDir = fixturesDir.toAbsolutePath().normalize();
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 50);
+        this.https = https;
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+        if (https) {
+            HttpsServer tls = HttpsServer.create(address, 50);
+            tls.setHttpsConfigurator(new HttpsConfigurator(Tls.serverContext()));
+            this.server = tls;
+        } else {
+            this.server = HttpServer.create(address, 50);
+        }
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-dashboard");
             t.setDaemon(true);
@@ -126,8 +159,21 @@ public class FakeDashboard implements AutoCloseable {
 
     /** Starts on the given port of 127.0.0.1 (0: a free one). */
     public static FakeDashboard start(Path fixturesDir, int port) {
+        return start(fixturesDir, port, false);
+    }
+
+    /**
+     * Starts over TLS on a free port of 127.0.0.1, with the self-signed certificate of {@link Tls}
+     * (valid for dashboard.test, localhost and 127.0.0.1). A tool trusts it with {@link Tls#jvmOptions()}.
+     */
+    public static FakeDashboard startHttps(Path fixturesDir) {
+        return start(fixturesDir, 0, true);
+    }
+
+    /** Starts on the given port of 127.0.0.1 (0: a free one), over TLS when asked. */
+    public static FakeDashboard start(Path fixturesDir, int port, boolean https) {
         try {
-            return new FakeDashboard(fixturesDir, port);
+            return new FakeDashboard(fixturesDir, port, https);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the fake dashboard on 127.0.0.1:" + port, e);
         }
@@ -137,9 +183,14 @@ public class FakeDashboard implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** {@code http://127.0.0.1:PORT}, no trailing slash. */
+    /** Whether it serves over TLS. */
+    public boolean https() {
+        return https;
+    }
+
+    /** {@code http://127.0.0.1:PORT} ({@code https://} over TLS), no trailing slash. */
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (https ? "https" : "http") + "://127.0.0.1:" + port();
     }
 
     /** {@code url() + "/mcp"}. */
@@ -187,7 +238,7 @@ public class FakeDashboard implements AutoCloseable {
         return this;
     }
 
-    /** Logs one line per request (method, path, status) to the stream; null: quiet (the default). */
+    /** Logs one line per request (method, path, status, fixture) to the stream; null: quiet (the default). */
     public FakeDashboard log(PrintStream out) {
         this.log = out;
         return this;
@@ -242,20 +293,30 @@ public class FakeDashboard implements AutoCloseable {
         return n;
     }
 
-    /** Stops at once. */
+    /** Stops at once, ending any delayed or dripping answer. */
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
 
     // ---- request handling ----
 
-    private record Response(int status, Headers headers, byte[] body, String note) {
+    /** An answer: {@code delayMs} before the head, then the body at once or one byte every {@code dripMs}. */
+    private record Response(int status, Headers headers, byte[] body, long delayMs, long dripMs, String note) {
         static Response text(int status, String text) {
             Headers h = new Headers();
             h.add("Content-Type", "text/plain; charset=utf-8");
-            return new Response(status, h, (text + "\n").getBytes(StandardCharsets.UTF_8), null);
+            return new Response(status, h, (text + "\n").getBytes(StandardCharsets.UTF_8), 0, 0, null);
+        }
+
+        Response withNote(String note) {
+            return new Response(status, headers, body, delayMs, dripMs, note);
+        }
+
+        Response withBody(byte[] body) {
+            return new Response(status, headers, body, delayMs, dripMs, note);
         }
     }
 
@@ -269,23 +330,47 @@ public class FakeDashboard implements AutoCloseable {
             response = Response.text(500, "fake dashboard error: " + t);
         }
         try {
-            ex.getResponseHeaders().putAll(response.headers());
-            int length = response.body().length;
-            ex.sendResponseHeaders(response.status(), length == 0 ? -1 : length);
-            if (length > 0) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(response.body());
-                }
-            }
+            send(ex, response);
         } catch (IOException e) {
             // the client went away: nothing to do
         } finally {
             ex.close();
             PrintStream out = log;
             if (out != null) {
-                out.println(ex.getRequestMethod() + " " + path + " -> " + response.status()
-                        + (response.note() == null ? "" : " (" + response.note() + ")"));
+                out.print(ex.getRequestMethod() + " " + path + " -> " + response.status()
+                        + (response.note() == null ? "" : " (" + response.note() + ")") + "\n");
+                out.flush();
             }
+        }
+    }
+
+    private void send(HttpExchange ex, Response response) throws IOException {
+        if (response.delayMs() > 0 && pause(response.delayMs())) return; // closed while waiting
+        ex.getResponseHeaders().putAll(response.headers());
+        byte[] body = response.body();
+        ex.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
+        if (body.length == 0) return;
+        try (OutputStream out = ex.getResponseBody()) {
+            if (response.dripMs() <= 0) {
+                out.write(body);
+                return;
+            }
+            out.flush(); // the head now, the body byte by byte
+            for (byte b : body) {
+                out.write(b);
+                out.flush();
+                if (pause(response.dripMs())) return;
+            }
+        }
+    }
+
+    /** Waits, unless the server closes first; true if it did. */
+    private boolean pause(long millis) {
+        try {
+            return closed.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 
@@ -314,7 +399,7 @@ public class FakeDashboard implements AutoCloseable {
             case CONNECT_PATH:
                 return method.equals("GET") ? connect(call) : notAllowed("GET");
             case EXCHANGE_PATH:
-                return method.equals("POST") ? fixture(exchangeFixture) : notAllowed("POST");
+                return method.equals("POST") ? fixture(exchangeFixture, call) : notAllowed("POST");
             case MCP_PATH:
                 return method.equals("POST") ? mcp(call) : notAllowed("POST");
             default:
@@ -361,12 +446,12 @@ public class FakeDashboard implements AutoCloseable {
             location.append(sep).append(encode(e.getKey())).append('=').append(encode(e.getValue()));
             sep = '&';
         }
-        Response r = withNote(Response.text(302, "Approved (" + mode + "), redirecting to the agent"), "approval " + mode);
+        Response r = Response.text(302, "Approved (" + mode + "), redirecting to the agent").withNote("approval " + mode);
         r.headers().add("Location", location.toString());
         return r;
     }
 
-    /** Null if the URI is http://127.0.0.1:PORT/… or http://localhost:PORT/…, else why not. */
+    /** Null if the URI is http://127.0.0.1:PORT/... or http://localhost:PORT/..., else why not. */
     private static String checkLoopback(String uri) {
         URI u;
         try {
@@ -397,8 +482,8 @@ public class FakeDashboard implements AutoCloseable {
             return Response.text(400, "Body is not JSON: " + e.getMessage());
         }
         return switch (rpcMethod) {
-            case "initialize" -> fixture(initializeFixture);
-            case "tools/call" -> fixture(startSessionFixture);
+            case "initialize" -> fixture(initializeFixture, call);
+            case "tools/call" -> fixture(startSessionFixture, call);
             default -> Response.text(400, "Unexpected JSON-RPC method: " + rpcMethod);
         };
     }
@@ -407,6 +492,9 @@ public class FakeDashboard implements AutoCloseable {
 
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/\\d(?:\\.\\d)? +(\\d{3})(?: .*)?");
     private static final Set<String> COMPUTED_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
+    static final String DELAY_HEADER = "X-Fake-Delay-Ms";
+    static final String DRIP_HEADER = "X-Fake-Drip-Ms";
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(code|state|api_key)}}");
 
     private static String fixtureFile(String name) {
         if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
@@ -415,25 +503,22 @@ public class FakeDashboard implements AutoCloseable {
         return name.endsWith(".http") ? name : name + ".http";
     }
 
-    private Response fixture(String name) {
+    private Response fixture(String name, Call call) {
         Path file = fixturesDir.resolve(name);
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return withNote(Response.text(500, "Fake dashboard: missing fixture " + file), "missing " + name);
+            return Response.text(500, "Fake dashboard: missing fixture " + file).withNote("missing " + name);
         } catch (IOException e) {
-            return withNote(Response.text(500, "Fake dashboard: cannot read fixture " + file + ": " + e), "unreadable " + name);
+            return Response.text(500, "Fake dashboard: cannot read fixture " + file + ": " + e).withNote("unreadable " + name);
         }
         try {
-            return withNote(parseFixture(raw), name);
+            Response r = parseFixture(raw);
+            return r.withBody(fill(r.body(), r.headers().getFirst("Content-Type"), call)).withNote(name);
         } catch (IllegalArgumentException e) {
-            return withNote(Response.text(500, "Fake dashboard: bad fixture " + file + ": " + e.getMessage()), "bad " + name);
+            return Response.text(500, "Fake dashboard: bad fixture " + file + ": " + e.getMessage()).withNote("bad " + name);
         }
-    }
-
-    private static Response withNote(Response r, String note) {
-        return new Response(r.status(), r.headers(), r.body(), note);
     }
 
     /** Parses a raw HTTP response: the head ends at the first blank line (LF or CRLF). */
@@ -456,17 +541,80 @@ public class FakeDashboard implements AutoCloseable {
         if (!m.matches()) throw new IllegalArgumentException("bad status line: " + lines[0].strip());
         int status = Integer.parseInt(m.group(1));
         Headers headers = new Headers();
+        long delayMs = 0, dripMs = 0;
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i].strip();
             if (line.isEmpty()) continue;
             int colon = line.indexOf(':');
             if (colon <= 0) throw new IllegalArgumentException("bad header line: " + line);
             String name = line.substring(0, colon).strip();
-            if (COMPUTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) continue;
-            headers.add(name, line.substring(colon + 1).strip());
+            String value = line.substring(colon + 1).strip();
+            if (name.equalsIgnoreCase(DELAY_HEADER)) {
+                delayMs = millis(name, value);
+            } else if (name.equalsIgnoreCase(DRIP_HEADER)) {
+                dripMs = millis(name, value);
+            } else if (!COMPUTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                headers.add(name, value);
+            }
         }
         byte[] body = java.util.Arrays.copyOfRange(raw, Math.min(bodyStart, raw.length), raw.length);
-        return new Response(status, headers, body, null);
+        return new Response(status, headers, body, delayMs, dripMs, null);
+    }
+
+    private static long millis(String header, String value) {
+        try {
+            long ms = Long.parseLong(value);
+            if (ms >= 0) return ms;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException(header + " must be a number of milliseconds, not '" + value + "'");
+    }
+
+    /** Replaces the placeholders of a fixture body with what this request carried. */
+    private static byte[] fill(byte[] body, String contentType, Call call) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (!text.contains("{{")) return body;
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        boolean json = type.contains("json") || type.contains("event-stream");
+        JsonObject request;
+        try {
+            JsonElement parsed = JsonParser.parseString(call.body());
+            request = parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
+        } catch (RuntimeException e) {
+            request = new JsonObject();
+        }
+        JsonObject fields = request;
+        Matcher m = PLACEHOLDER.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = switch (m.group(1)) {
+                case "api_key" -> Objects.requireNonNullElse(call.header("X-Clone-API-Key"), "");
+                default -> {
+                    JsonElement v = fields.get(m.group(1));
+                    yield v == null || v.isJsonNull() ? "" : v.isJsonPrimitive() ? v.getAsString() : v.toString();
+                }
+            };
+            m.appendReplacement(out, Matcher.quoteReplacement(json ? jsonEscape(value) : value));
+        }
+        m.appendTail(out);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The inside of a JSON string literal holding the value. */
+    private static String jsonEscape(String value) {
+        StringBuilder b = new StringBuilder(value.length() + 8);
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     // ---- helpers ----
@@ -495,99 +643,108 @@ public class FakeDashboard implements AutoCloseable {
 
     // ---- standalone ----
 
-    private static final String USAGE = """
-            Usage: ./jbang tests/FakeDashboard.java [options]
-              --port N              port on 127.0.0.1 (default 8787; 0: a free one)
-              --fixtures DIR        fixtures directory (default: ./fixtures if it exists, else ../fixtures)
-              --exchange FILE       exchange fixture (default exchange-ok.http)
-              --initialize FILE     MCP initialize fixture (default mcp-initialize.http)
-              --start-session FILE  MCP tools/call start_session fixture (default mcp-start-session.http)
-              --approval MODE       approve | deny | wrong-state | no-code (default approve)
-              --code CODE           authorization code handed to the callback
-              -h, --help            this help
-            """;
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        System.exit(new CommandLine(new Standalone()).setOut(out).setErr(err).execute(args));
+    }
 
-    public static void main(String[] args) throws Exception {
-        int port = 8787;
-        Path fixtures = null;
-        String exchange = DEFAULT_EXCHANGE, initialize = DEFAULT_INITIALIZE, startSession = DEFAULT_START_SESSION;
-        String approval = "approve", code = DEFAULT_CODE;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                String opt = a, val = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("--") && eq > 0) {
-                    opt = a.substring(0, eq);
-                    val = a.substring(eq + 1);
-                }
-                if (opt.equals("-h") || opt.equals("--help")) {
-                    System.out.print(USAGE);
-                    return;
-                }
-                if (!Set.of("--port", "--fixtures", "--exchange", "--initialize", "--start-session", "--approval", "--code").contains(opt)) {
-                    throw new IllegalArgumentException("unknown option: " + a);
-                }
-                if (val == null) {
-                    if (i + 1 >= args.length) throw new IllegalArgumentException(opt + " needs a value");
-                    val = args[++i];
-                }
-                switch (opt) {
-                    case "--port" -> {
-                        try {
-                            port = Integer.parseInt(val);
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException("--port: not a number: " + val);
-                        }
-                        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port: out of range: " + val);
-                    }
-                    case "--fixtures" -> fixtures = Path.of(val);
-                    case "--exchange" -> exchange = val;
-                    case "--initialize" -> initialize = val;
-                    case "--start-session" -> startSession = val;
-                    case "--approval" -> approval = val;
-                    case "--code" -> code = val;
-                    default -> throw new IllegalStateException(opt);
-                }
-            }
-            if (fixtures == null) {
-                fixtures = Files.isDirectory(Path.of("fixtures")) ? Path.of("fixtures") : Path.of("..", "fixtures");
-            }
-            if (!Files.isDirectory(fixtures)) {
-                throw new IllegalArgumentException("no fixtures directory at " + fixtures.toAbsolutePath().normalize() + " (use --fixtures DIR)");
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("FakeDashboard: " + e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
-            return;
+    /** The approval modes, for picocli's help and completion. */
+    static final class ApprovalModes extends ArrayList<String> {
+        ApprovalModes() {
+            super(APPROVAL_MODES);
         }
+    }
 
-        FakeDashboard dash;
-        try {
-            dash = start(fixtures, port);
-        } catch (UncheckedIOException e) {
-            System.err.println("FakeDashboard: " + e.getMessage() + ": " + e.getCause().getMessage());
-            System.exit(1);
-            return;
-        }
-        try {
-            dash.exchange(exchange).initialize(initialize).startSession(startSession).approval(approval).code(code);
-        } catch (IllegalArgumentException e) {
-            dash.close();
-            System.err.println("FakeDashboard: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        dash.log(System.err);
-        Runtime.getRuntime().addShutdownHook(new Thread(dash::close));
+    @Command(name = "FakeDashboard", sortOptions = false, usageHelpAutoWidth = true,
+            description = {"A fake Clone dashboard and MCP server on 127.0.0.1 that serves fixtures/.",
+                    "Standard output gets exactly two lines to paste into a shell:",
+                    "  export CLONE_DASHBOARD_URL=...  and  export CLONE_MCP_URL=...",
+                    "The banner and one line per request go to standard error. Ctrl-C stops it.", ""},
+            customSynopsis = "./jbang tests/FakeDashboard.java [OPTIONS]")
+    static final class Standalone implements Callable<Integer> {
+        @Spec CommandSpec spec;
 
-        System.out.println("Fake Clone dashboard on " + dash.url() + " (fixtures: " + dash.fixturesDir() + ")");
-        System.out.println("Serving: exchange=" + dash.exchangeFixture + " initialize=" + dash.initializeFixture
-                + " start_session=" + dash.startSessionFixture + " approval=" + dash.approvalMode);
-        System.out.println("Try: CLONE_DASHBOARD_URL=" + dash.url() + " CLONE_MCP_URL=" + dash.mcpUrl() + " ./jbang login.java login");
-        System.out.println("Ctrl-C to stop.");
-        System.out.flush();
-        new CountDownLatch(1).await(); // until Ctrl-C
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8787",
+                description = "Port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0: a free one).")
+        int port;
+
+        @Option(names = "--https", description = "Serve over TLS with a self-signed certificate for dashboard.test, "
+                + "localhost and 127.0.0.1; standard error shows the JVM options that make the tool trust it.")
+        boolean https;
+
+        @Option(names = "--fixtures", paramLabel = "DIR",
+                description = "Fixtures directory (default: ./fixtures if it exists, else ../fixtures).")
+        Path fixtures;
+
+        @Option(names = "--exchange", paramLabel = "FILE", defaultValue = DEFAULT_EXCHANGE,
+                description = "Exchange fixture (default ${DEFAULT-VALUE}).")
+        String exchange;
+
+        @Option(names = "--initialize", paramLabel = "FILE", defaultValue = DEFAULT_INITIALIZE,
+                description = "MCP initialize fixture (default ${DEFAULT-VALUE}).")
+        String initialize;
+
+        @Option(names = "--start-session", paramLabel = "FILE", defaultValue = DEFAULT_START_SESSION,
+                description = "MCP tools/call start_session fixture (default ${DEFAULT-VALUE}).")
+        String startSession;
+
+        @Option(names = "--approval", paramLabel = "MODE", defaultValue = "approve", completionCandidates = ApprovalModes.class,
+                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        String approval;
+
+        @Option(names = "--code", paramLabel = "CODE", defaultValue = DEFAULT_CODE,
+                description = "Authorization code handed to the callback.")
+        String code;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (port < 0 || port > 65535) throw new ParameterException(spec.commandLine(), "--port: out of range: " + port);
+            Path dir = fixtures != null ? fixtures
+                    : Files.isDirectory(Path.of("fixtures")) ? Path.of("fixtures") : Path.of("..", "fixtures");
+            if (!Files.isDirectory(dir)) {
+                throw new ParameterException(spec.commandLine(), "no fixtures directory at " + dir.toAbsolutePath().normalize()
+                        + " (use --fixtures DIR)");
+            }
+
+            FakeDashboard dash;
+            try {
+                dash = start(dir, port, https);
+            } catch (UncheckedIOException e) {
+                err.print("FakeDashboard: " + e.getMessage() + ": " + e.getCause().getMessage() + "\n");
+                err.flush();
+                return 1;
+            }
+            try {
+                dash.exchange(exchange).initialize(initialize).startSession(startSession).approval(approval).code(code);
+            } catch (IllegalArgumentException e) {
+                dash.close();
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            dash.log(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+            Runtime.getRuntime().addShutdownHook(new Thread(dash::close, "fake-dashboard-stop"));
+
+            out.print("export CLONE_DASHBOARD_URL=" + dash.url() + "\n" + "export CLONE_MCP_URL=" + dash.mcpUrl() + "\n");
+            out.flush();
+            StringBuilder banner = new StringBuilder();
+            banner.append("Fake Clone dashboard on ").append(dash.url()).append(" (fixtures: ").append(dash.fixturesDir()).append(")\n");
+            banner.append("Serving: exchange=").append(dash.exchangeFixture).append(" initialize=").append(dash.initializeFixture)
+                    .append(" start_session=").append(dash.startSessionFixture).append(" approval=").append(dash.approvalMode).append("\n");
+            if (https) {
+                String options = String.join(" ", Tls.jvmOptions());
+                banner.append("TLS: the tool must trust the test certificate; give its JVM: ").append(options).append("\n");
+                banner.append("  e.g. ./jbang -R'").append(options).append("' login.java login\n");
+            }
+            banner.append("Ctrl-C to stop.\n");
+            err.print(banner);
+            err.flush();
+            new CountDownLatch(1).await(); // until Ctrl-C
+            return 0;
+        }
     }
 }

@@ -103,6 +103,7 @@ final class Harness {
         final Map<String, String> env = new HashMap<>();
         private boolean defaultSigint;
         private String user;
+        private final List<String> jvmOptions = new ArrayList<>();
 
         Tool(Path tempDir) {
             this.home = tempDir.resolve("home");
@@ -148,6 +149,12 @@ final class Harness {
             return this;
         }
 
+        /** Extra options for the tool's JVM (e.g. a trust store's system properties), placed before its main class. */
+        Tool withJvmOptions(List<String> options) {
+            jvmOptions.addAll(options);
+            return this;
+        }
+
         /** The folder used when neither PLUGIN_DATA nor CLAUDE_PLUGIN_DATA is set. */
         Path defaultFolder() { return home.resolve(".claude/plugins/data/clone-labs-clone-loop"); }
 
@@ -163,7 +170,9 @@ final class Harness {
             List<String> command = new ArrayList<>();
             if (defaultSigint) command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""));
             if (user != null) command.addAll(List.of("/usr/sbin/runuser", "-u", user, "--"));
-            command.addAll(user == null ? javaCommand() : javaCommand(sharedClassPath()));
+            List<String> java = new ArrayList<>(user == null ? javaCommand() : javaCommand(sharedClassPath()));
+            java.addAll(1, jvmOptions); // right after the java executable
+            command.addAll(java);
             command.addAll(List.of(args));
             return Running.start(command, env, repo());
         }
