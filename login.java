@@ -14,6 +14,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import kong.unirest.core.Config;
@@ -44,6 +47,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -55,8 +59,14 @@ import java.net.http.HttpClient;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -67,8 +77,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.AclEntry;
 import java.nio.file.attribute.AclEntryPermission;
 import java.nio.file.attribute.AclEntryType;
-import java.nio.file.attribute.AclFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
@@ -91,7 +102,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -99,6 +109,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -133,7 +144,10 @@ public class login implements Callable<Integer> {
 
     public static void main(String[] args) {
         // The JDK turns Basic off for proxy CONNECT tunnels by default; company proxies ask for it.
-        System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+        // A value the user set with -D is theirs to keep.
+        if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
+            System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+        }
         Env env = Env.system();
         System.exit(newCommandLine(env, utf8(FileDescriptor.out), utf8(FileDescriptor.err)).execute(args));
     }
@@ -202,7 +216,7 @@ public class login implements Callable<Integer> {
             spec.commandLine().getOut().flush();
         }
         err.print((env.colour() ? Ui.RED + message + Ui.RESET : message) + "\n");
-        if (verbose) ex.printStackTrace(err);
+        if (verbose) err.print(Text.stackTrace(ex));
         err.flush();
         return code;
     }
@@ -261,6 +275,8 @@ public class login implements Callable<Integer> {
                 ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
                         + Mask.mask(stored.get().token()) + "). Unset CLONE_API_TOKEN to use the stored key.");
             }
+            store.readings().stream().filter(r -> !r.skipped().isEmpty())
+                    .forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
             stored.filter(s -> !s.path().equals(store.configPath()))
                     .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
             return 0;
@@ -296,6 +312,7 @@ public class login implements Callable<Integer> {
 
     /** What set and import-env share: the MCP URL checked first when a connect follows, then write and report. */
     static KeyStore store(Env env, Ui ui, String token, String headline, boolean connectAfter) {
+        Text.addSecret(token);
         if (connectAfter) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
         KeyStore store = KeyStore.of(env);
         store.write(token, env.clock(), ui);
@@ -387,7 +404,10 @@ public class login implements Callable<Integer> {
         @Override public Integer call() {
             Ui ui = root.ui(false);
             KeyStore store = KeyStore.of(root.env);
-            ui.line(store.clear() ? "Cleared plugin config API key." : "No plugin config API key to clear.");
+            List<Path> deleted = store.clear(ui);
+            ui.line(deleted.isEmpty() ? "No plugin config API key to clear." : "Cleared plugin config API key.");
+            deleted.stream().filter(p -> !p.equals(store.configPath()))
+                    .forEach(p -> ui.note("Also deleted the key in the legacy " + p + ", which would have taken over."));
             ui.line("Current effective token:");
             Printer.status(ui, KeyResolver.resolve(root.env, store), store);
             return 0;
@@ -414,6 +434,7 @@ public class login implements Callable<Integer> {
         int run() throws InterruptedException {
             String dashboard = DashboardClient.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
             if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            KeyStore.of(env).checkWritable();
             Shadowing.warnBeforeLogin(env, ui);
             String state = Keys.newState(env.random().get());
             CompletableFuture<DashboardClient> warmed = null;
@@ -433,10 +454,9 @@ public class login implements Callable<Integer> {
                     Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
                     token = exchangeAndStore(receiver, warmed.join(), callback, state, interruption);
                 }
-                int exit = storedAndConnected(token, warmed.join());
-                interruption.done();
-                return exit;
+                return storedAndConnected(token, warmed.join());
             } finally {
+                interruption.done();
                 if (warmed != null) warmed.thenAccept(DashboardClient::close);
             }
         }
@@ -558,7 +578,13 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private static final Duration ANSWER_WAIT = Duration.ofSeconds(75);
+        /**
+         * How long the browser's request may wait for its page. Every step behind it has its own deadline
+         * and the flow always hands a page back, so this only guards against a bug; it is set past all of them.
+         */
+        private static final Duration ANSWER_WAIT = Duration.ofMinutes(3);
+        /** Idle or slow connections each hold a worker until the server drops them; the real callback still finds one. */
+        private static final int WORKERS = 256;
         private final HttpServer server;
         private final ExecutorService executor;
         private final String expectedState;
@@ -580,6 +606,9 @@ public class login implements Callable<Integer> {
         static Receiver start(int port, String expectedState, Ui ui) {
             InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
             System.setProperty("sun.net.httpserver.nodelay", "true"); // the page goes out at once, not after a delayed ACK
+            // A request must arrive whole within 2 s (the JDK server's timer then closes its connection),
+            // so a client that connects and dawdles frees its worker; the handler's own time is not counted.
+            System.setProperty("sun.net.httpserver.maxReqTime", "2");
             HttpServer server;
             try {
                 server = HttpServer.create(address, 16);
@@ -588,7 +617,8 @@ public class login implements Callable<Integer> {
             } catch (IOException e) {
                 throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + e.getMessage());
             }
-            ExecutorService executor = Executors.newFixedThreadPool(4, daemonThreads("clone-login-callback"));
+            ExecutorService executor = new java.util.concurrent.ThreadPoolExecutor(0, WORKERS, 10, TimeUnit.SECONDS,
+                    new java.util.concurrent.SynchronousQueue<>(), daemonThreads("clone-login-callback"));
             Receiver receiver = new Receiver(server, executor, expectedState, ui);
             server.createContext("/", receiver::handle);
             server.setExecutor(executor);
@@ -855,6 +885,7 @@ public class login implements Callable<Integer> {
         static final int CONNECT_TIMEOUT_MS = 10_000;
         static final int REQUEST_TIMEOUT_MS = 30_000;
         static final int MAX_BODY = 1 << 20;
+        private static final ExecutorService CALLS = Executors.newCachedThreadPool(daemonThreads("clone-login-http"));
 
         record Reply(int status, Map<String, String> headers, String body, boolean tooLarge) {
             boolean ok() { return status >= 200 && status < 300; }
@@ -881,13 +912,12 @@ public class login implements Callable<Integer> {
                 client.instanceFor(URI.create(env.dashboardUrl()));
                 client.instanceFor(URI.create(env.mcpUrl()));
                 try {
-                    client.instanceFor(URI.create(ownLoopbackUrl)).post(ownLoopbackUrl).header("Content-Type", "application/json")
-                            .body(Map.of("warm", true)).asObject(DashboardClient::read);
+                    client.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up");
                     if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
                     // warming is only an optimisation
                 }
-                Json.object(Json.GSON.toJson(Map.of("warm", List.of(1))));
+                Json.strictObject(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return client;
             }, Executors.newSingleThreadExecutor(daemonThreads("clone-login-warm")));
         }
@@ -908,12 +938,12 @@ public class login implements Callable<Integer> {
             Reply reply = post(url, Map.of("Content-Type", "application/json"), body, "Clone Loop login exchange");
             JsonObject json = Json.objectOrEmpty(reply.body());
             if (!reply.ok()) {
-                String error = Json.string(json, "error");
+                String error = Json.stringOnly(json, "error");
                 throw new CliException(1, error.isBlank()
                         ? "Clone Loop login exchange failed with HTTP " + reply.status()
                         : Text.clean(error, false));
             }
-            String key = Json.string(json, "key").trim();
+            String key = Json.stringOnly(json, "key").trim();
             if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
             Text.addSecret(key);
             Keys.requireValid(key, "The key the dashboard returned", 1);
@@ -934,13 +964,21 @@ public class login implements Callable<Integer> {
             return post(env.mcpUrl(), headers, rpc, "Clone MCP " + method);
         }
 
+        /**
+         * One POST with one deadline for the whole answer, body included: the JDK's own timeout ends at the
+         * headers, and a peer that then drips its body would hold the login forever. The call runs on a
+         * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
+         */
         private Reply post(String url, Map<String, String> headers, Object body, String what) {
             URI uri = URI.create(url);
             HttpRequestWithBody request = instanceFor(uri).post(url);
             headers.forEach(request::header);
             long started = System.nanoTime();
+            AtomicReference<InputStream> stream = new AtomicReference<>();
+            CompletableFuture<kong.unirest.core.HttpResponse<Reply>> call = CompletableFuture.supplyAsync(
+                    () -> request.body(body).asObject(raw -> read(raw, stream)), CALLS);
             try {
-                var response = request.body(body).asObject(DashboardClient::read);
+                var response = call.get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 Reply reply = response.getBody();
                 if (reply == null) {
                     throw new CliException(1, what + " answer could not be read: " + response.getParsingError()
@@ -948,17 +986,38 @@ public class login implements Callable<Integer> {
                 }
                 ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.status() + " ("
                         + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                if (reply.status() == 407) throw Proxies.refused(what, Proxies.forUri(uri, env.vars()));
                 if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
                 return reply;
-            } catch (UnirestException e) {
-                throw new CliException(1, what + " could not reach " + uri.getHost() + ": " + Text.describe(e));
+            } catch (TimeoutException e) {
+                abandon(call, stream);
+                throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within "
+                        + REQUEST_TIMEOUT_MS / 1000 + " s.");
+            } catch (InterruptedException e) {
+                abandon(call, stream);
+                Thread.currentThread().interrupt();
+                throw new CliException(130, "Interrupted.");
+            } catch (ExecutionException e) {
+                throw new CliException(1, what + " could not reach " + uri.getHost() + ": " + Text.describe(e.getCause()));
             }
         }
 
-        private static Reply read(RawResponse raw) {
+        private static void abandon(CompletableFuture<?> call, AtomicReference<InputStream> stream) {
+            call.cancel(true);
+            InputStream in = stream.get();
+            if (in == null) return;
+            try {
+                in.close();
+            } catch (IOException e) {
+                // the call is abandoned either way
+            }
+        }
+
+        private static Reply read(RawResponse raw, AtomicReference<InputStream> stream) {
             Map<String, String> headers = new LinkedHashMap<>();
             raw.getHeaders().all().forEach(h -> headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue()));
             try (InputStream in = raw.getContent()) {
+                stream.set(in);
                 byte[] bytes = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
                 boolean tooLarge = bytes.length > MAX_BODY;
                 return new Reply(raw.getStatus(), headers, new String(bytes, 0, Math.min(bytes.length, MAX_BODY), StandardCharsets.UTF_8), tooLarge);
@@ -1019,7 +1078,13 @@ public class login implements Callable<Integer> {
                         .followRedirects(false)
                         .version(HttpClient.Version.HTTP_1_1)
                         .setObjectMapper(new GsonObjectMapper());
-                Proxies.forUri(uri, env.vars()).ifPresent(config::proxy);
+                Proxies.forUri(uri, env.vars()).ifPresent(proxy -> {
+                    // Credentials go as a header on the CONNECT, not through Unirest: the Authenticator it would
+                    // install also answers the dashboard's own Basic challenge with them. The JDK sends
+                    // Proxy-* headers to the proxy only, never inside the tunnel.
+                    config.proxy(new Proxy(proxy.getHost(), proxy.getPort()));
+                    if (proxy.isAuthenticated()) config.setDefaultHeader("Proxy-Authorization", Proxies.basic(proxy));
+                });
                 return instance;
             });
         }
@@ -1057,8 +1122,22 @@ public class login implements Callable<Integer> {
             int colon = userInfo.indexOf(':');
             String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
             String password = colon < 0 ? "" : userInfo.substring(colon + 1);
-            Text.addSecret(password);
+            Text.addSecret(password, "***");
+            Text.addSecret(userInfo, "***");
             return new Proxy(p.getHost(), port, user, password);
+        }
+
+        /** The Proxy-Authorization value for a proxy with credentials. */
+        static String basic(Proxy proxy) {
+            return "Basic " + Base64.getEncoder().encodeToString((proxy.getUsername() + ":" + proxy.getPassword())
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+
+        static CliException refused(String what, Optional<Proxy> proxy) {
+            if (proxy.isEmpty()) return new CliException(1, what + " failed with HTTP 407 (proxy authentication required).");
+            return new CliException(1, what + " was refused by the proxy " + proxy.get().getHost() + ":" + proxy.get().getPort()
+                    + " (HTTP 407 Proxy Authentication Required): " + (proxy.get().isAuthenticated()
+                    ? "check the user and password in HTTPS_PROXY." : "it wants a user and password, as in HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT."));
         }
 
         private static CliException unusable(String variable, String why) {
@@ -1112,6 +1191,7 @@ public class login implements Callable<Integer> {
                         + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
             }
             DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            Text.addSecret(key.token());
             Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
@@ -1167,7 +1247,7 @@ public class login implements Callable<Integer> {
 
         /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
         static Optional<JsonObject> firstJson(String body) {
-            Optional<JsonObject> plain = Json.object(body);
+            Optional<JsonObject> plain = Json.strictObject(body);
             if (plain.isPresent()) return plain;
             for (String event : body.replace("\r\n", "\n").split("\n\n")) {
                 StringBuilder data = new StringBuilder();
@@ -1177,7 +1257,7 @@ public class login implements Callable<Integer> {
                         data.append(line.substring(5).stripLeading());
                     }
                 }
-                Optional<JsonObject> parsed = Json.object(data.toString());
+                Optional<JsonObject> parsed = Json.strictObject(data.toString());
                 if (parsed.isPresent()) return parsed;
             }
             return Optional.empty();
@@ -1197,7 +1277,7 @@ public class login implements Callable<Integer> {
             }
             if (text.isBlank()) throw new CliException(1, "start_session returned an empty response.");
             String answer = text;
-            JsonObject body = Json.object(answer).orElseThrow(() -> new CliException(1,
+            JsonObject body = Json.strictObject(answer).orElseThrow(() -> new CliException(1,
                     "start_session returned a non-JSON response: " + Text.clean(Text.first(answer, 200), false)));
             String id = Json.string(body, "session_id");
             if (id.isBlank()) id = Json.string(body, "sessionId");
@@ -1225,15 +1305,23 @@ public class login implements Callable<Integer> {
     static final class KeyResolver {
         static ResolvedKey resolve(Env env, KeyStore store) {
             String fromEnv = env.get("CLONE_API_TOKEN").trim();
-            if (!fromEnv.isEmpty()) return ResolvedKey.of(fromEnv, ResolvedKey.ENVIRONMENT);
-            return store.read().map(s -> ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG))
+            if (!fromEnv.isEmpty()) return secret(ResolvedKey.of(fromEnv, ResolvedKey.ENVIRONMENT));
+            return store.read().map(s -> secret(ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)))
                     .orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
+        }
+
+        /** Every key the tool has in hand is redacted from everything it prints, whatever echoes it back. */
+        private static ResolvedKey secret(ResolvedKey key) {
+            Text.addSecret(key.token());
+            return key;
         }
     }
 
     static final class KeyStore {
         static final List<String> LEGACY_FOLDERS = List.of("clone-loop-clone-loop", "clone-loop-clone-labs",
                 "clone-clone-loop", "clone-clone-labs");
+        /** A config holds a key and a date; anything larger is not one of ours, and is never read. */
+        static final int MAX_SIZE = 1 << 20;
         private static final DateTimeFormatter CORRUPT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(ZoneOffset.UTC);
         private static final Duration LOCK_WAIT = Duration.ofSeconds(20);
@@ -1265,27 +1353,73 @@ public class login implements Callable<Integer> {
 
         Path configPath() { return folder.resolve(AUTH_FILE); }
 
+        Path folder() { return folder; }
+
         boolean injected() { return injected; }
 
         List<Path> candidates() { return candidates; }
 
-        /** The first candidate that parses and holds a nonblank key; unreadable ones are skipped. */
-        Optional<StoredKey> read() {
-            for (Path candidate : candidates) {
-                Optional<JsonObject> json = readJson(candidate);
-                String token = json.map(o -> Json.string(o, "clone_api_token").trim()).orElse("");
-                if (!token.isEmpty()) return Optional.of(new StoredKey(token, candidate));
-            }
-            return Optional.empty();
+        // ---- reading ----
+
+        /** What one candidate file holds: a key, or why it was skipped (nothing there: neither). */
+        record Reading(Path path, String token, String skipped) {
+            boolean found() { return !token.isEmpty(); }
         }
 
-        private static Optional<JsonObject> readJson(Path file) {
+        /** The first candidate that parses and holds a nonblank key; unreadable ones are skipped. */
+        Optional<StoredKey> read() {
+            return readings().stream().filter(Reading::found).findFirst().map(r -> new StoredKey(r.token(), r.path()));
+        }
+
+        /** Every candidate up to and including the one in effect, each with what it held or why it was skipped. */
+        List<Reading> readings() {
+            List<Reading> seen = new ArrayList<>();
+            for (Path candidate : candidates) {
+                Reading r = readOne(candidate);
+                if (r.found() || !r.skipped().isEmpty()) seen.add(r);
+                if (r.found()) break;
+            }
+            return seen;
+        }
+
+        static Reading readOne(Path file) {
             try {
-                return Json.object(Files.readString(file, StandardCharsets.UTF_8));
-            } catch (IOException | RuntimeException e) {
-                return Optional.empty();
+                return Json.strictObject(readSmallText(file))
+                        .map(o -> Json.stringOnly(o, "clone_api_token").trim())
+                        .map(t -> new Reading(file, t, t.isEmpty() ? "it holds no clone_api_token" : ""))
+                        .orElseGet(() -> new Reading(file, "", "it is not valid JSON"));
+            } catch (NoSuchFileException e) {
+                return new Reading(file, "", "");
+            } catch (CharacterCodingException e) {
+                return new Reading(file, "", "it is not valid UTF-8");
+            } catch (IOException e) {
+                return new Reading(file, "", Text.describe(e));
             }
         }
+
+        /** Reads a regular file of at most 1 MiB as strict UTF-8; a FIFO, a folder or a huge file is never opened. */
+        static String readSmallText(Path file) throws IOException {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) throw new IOException("it is not a regular file");
+            if (attributes.size() > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_SIZE + 1);
+            }
+            if (bytes.length > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        }
+
+        private static String readSmallTextOrEmpty(Path file) {
+            try {
+                return readSmallText(file);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        // ---- writing ----
 
         interface IoAction { void run() throws IOException; }
 
@@ -1301,12 +1435,16 @@ public class login implements Callable<Integer> {
 
         void write(String token, Clock clock, Ui ui) { write(token, clock, ui, Gate.OPEN); }
 
-        /** Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock. */
+        /**
+         * Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock.
+         * Only a lock that another live process holds is waited for; every other failure is reported at once.
+         */
         void write(String token, Clock clock, Ui ui, Gate gate) {
             try {
-                ensureFolder();
-                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT)) {
-                    Path target = configPath();
+                ensureFolder(ui);
+                Path target = writeTarget();
+                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT, ui)) {
+                    Temporaries.removeStale(target);
                     JsonObject content = existing(target, clock, ui);
                     content.addProperty("clone_api_token", token);
                     content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
@@ -1314,51 +1452,123 @@ public class login implements Callable<Integer> {
                     ui.verbose("Wrote " + target + " (mode 0600).");
                 }
             } catch (IOException e) {
-                throw new CliException(1, "Could not write " + configPath() + ": " + Text.describe(e));
+                throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
             }
         }
 
-        boolean clear() {
-            Path target = configPath();
+        /**
+         * Fails now, before a login spends its single-use code, if the key could not be written later: a
+         * refused link, something that is not a config file in its place, or a folder this user cannot write.
+         */
+        void checkWritable() {
             try {
-                if (!Files.isDirectory(folder)) return false;
-                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT)) {
-                    return Files.deleteIfExists(target);
+                writeTarget();
+                Path existing = folder.toAbsolutePath();
+                while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+                if (existing != null && !Files.isWritable(existing)) {
+                    throw new AccessDeniedException(existing.toString(), null, "not writable");
                 }
             } catch (IOException e) {
-                throw new CliException(1, "Could not delete " + target + ": " + Text.describe(e));
+                throw new CliException(1, "Could not store a key in " + folder + ": " + Text.describe(e) + ".");
             }
+        }
+
+        /**
+         * The file a write replaces: auth.local.json itself, or, when it is a link to a regular file this
+         * user owns (a dotfiles setup), that file, so the link survives. Anything else is refused.
+         */
+        Path writeTarget() throws IOException {
+            Path config = configPath();
+            BasicFileAttributes here;
+            try {
+                here = Files.readAttributes(config, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return config;
+            }
+            Path target = config;
+            if (here.isSymbolicLink()) {
+                try {
+                    target = config.toRealPath();
+                } catch (NoSuchFileException e) {
+                    throw new IOException(AUTH_FILE + " is a symbolic link to a file that does not exist; remove the link or create its target");
+                }
+                here = Files.readAttributes(target, BasicFileAttributes.class);
+                if (!here.isRegularFile() || !Perms.ownedByCurrentUser(target)) {
+                    throw new IOException(AUTH_FILE + " is a symbolic link to " + target + ", which is not a regular file you own; "
+                            + "refusing to write through it");
+                }
+                if (here.size() > 0 && here.size() <= MAX_SIZE && Json.strictObject(readSmallTextOrEmpty(target)).isEmpty()) {
+                    throw new IOException(AUTH_FILE + " is a symbolic link to " + target + ", which is not a JSON config; "
+                            + "refusing to write through it");
+                }
+            }
+            if (!here.isRegularFile()) throw new IOException(config + " is not a regular file; move it away and try again");
+            if (here.size() > MAX_SIZE) {
+                throw new IOException(target + " is larger than 1 MiB, so it is not a config this tool wrote; move it away and try again");
+            }
+            return target;
+        }
+
+        /**
+         * Deletes every stored key in effect: the config (a link to it is removed, not its target), then
+         * each legacy file that would take over. Returns the files deleted.
+         */
+        List<Path> clear(Ui ui) {
+            List<Path> deleted = new ArrayList<>();
+            try {
+                Path config = configPath();
+                if (Files.isSymbolicLink(config)) {
+                    ui.note("Removed the link " + config + "; the file it points to, " + config.toRealPath() + ", was left as it is.");
+                }
+                if (Files.deleteIfExists(config)) deleted.add(config);
+                for (Optional<StoredKey> inEffect = read(); inEffect.isPresent(); inEffect = read()) {
+                    Path path = inEffect.get().path();
+                    if (!Files.deleteIfExists(path)) break;
+                    deleted.add(path);
+                }
+            } catch (IOException e) {
+                throw new CliException(1, "Could not delete the stored key: " + Text.describe(e) + ".");
+            }
+            return deleted;
         }
 
         private JsonObject existing(Path target, Clock clock, Ui ui) throws IOException {
-            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) return new JsonObject();
-            String text = Files.readString(target, StandardCharsets.UTF_8);
-            Optional<JsonObject> parsed = Json.object(text);
+            String text;
+            try {
+                text = readSmallText(target);
+            } catch (NoSuchFileException e) {
+                return new JsonObject();
+            } catch (CharacterCodingException e) {
+                text = null;
+            }
+            Optional<JsonObject> parsed = text == null ? Optional.empty() : Json.strictObject(text);
             if (parsed.isPresent()) return parsed.get();
-            Path aside = asidePath(target, clock.instant());
-            Files.move(target, aside);
-            Perms.ownerOnly(aside);
-            ui.note("The existing " + AUTH_FILE + " did not parse as JSON; moved it aside to " + aside + ".");
+            Path aside = moveAside(target, clock.instant());
+            ui.note("The existing " + target.getFileName() + " was not valid JSON; moved it aside to " + aside + ".");
             return new JsonObject();
         }
 
-        private static Path asidePath(Path target, Instant now) {
-            Path aside = target.resolveSibling(AUTH_FILE + ".corrupt-" + CORRUPT_STAMP.format(now));
-            for (int i = 2; Files.exists(aside, LinkOption.NOFOLLOW_LINKS); i++) {
-                aside = target.resolveSibling(AUTH_FILE + ".corrupt-" + CORRUPT_STAMP.format(now) + "-" + i);
+        /** Copies a corrupt file to a new owner-only file beside it; the atomic write then replaces the original. */
+        private static Path moveAside(Path target, Instant now) throws IOException {
+            byte[] content = Files.readAllBytes(target);
+            String base = target.getFileName() + ".corrupt-" + CORRUPT_STAMP.format(now);
+            for (int i = 1; ; i++) {
+                Path aside = target.resolveSibling(i == 1 ? base : base + "-" + i);
+                try (FileChannel ch = FileChannel.open(aside, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), Perms.ownerOnlyFile(aside.getParent()))) {
+                    ch.write(ByteBuffer.wrap(content));
+                    ch.force(true);
+                    return aside;
+                } catch (FileAlreadyExistsException e) {
+                    // taken: next suffix
+                }
             }
-            return aside;
         }
 
-        /** Temporary file in the same folder, owner-only from creation, flushed, then renamed over. */
+        /** Temporary file in the target's folder, owner-only from creation, flushed, then renamed over. */
         private static void replace(Path target, String content, Gate gate) throws IOException {
-            Path tmp = target.resolveSibling("." + AUTH_FILE + "." + UUID.randomUUID() + ".tmp");
+            Path tmp = Temporaries.write(target, content);
             try {
-                Files.createFile(tmp, Perms.ownerOnlyFile(tmp.getParent()));
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    ch.write(StandardCharsets.UTF_8.encode(content));
-                    ch.force(true);
-                }
                 boolean committed = gate.commit(() -> {
                     try {
                         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -1373,24 +1583,78 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private void ensureFolder() throws IOException {
-            if (Files.isDirectory(folder)) return;
-            try {
-                Files.createDirectories(folder, Perms.ownerOnlyFolder(folder));
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(folder)) throw e;
+        private void ensureFolder(Ui ui) throws IOException {
+            if (Files.exists(folder) && !Files.isDirectory(folder)) throw new IOException(folder + " is not a folder");
+            if (!Files.isDirectory(folder)) {
+                try {
+                    Files.createDirectories(folder, Perms.ownerOnlyFolder(folder));
+                } catch (FileAlreadyExistsException e) {
+                    if (!Files.isDirectory(folder)) throw e;
+                }
+                return;
+            }
+            if (Perms.writableByOthers(folder)) {
+                ui.warn("Warning: " + folder + " can be written by other users, who could replace the key in it. "
+                        + "Run: chmod go-w '" + folder + "'");
+            }
+        }
+    }
+
+    /**
+     * The write's temporary files: ".auth.local.json.<uuid>.tmp" beside the file they replace, created
+     * new (never through a link), owner-only, and locked while being written, so the next write can
+     * tell one that a killed writer left from one that a live writer holds.
+     */
+    static final class Temporaries {
+        private static final Pattern NAME = Pattern.compile("\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+
+        static Path write(Path target, String content) throws IOException {
+            Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), Perms.ownerOnlyFile(tmp.getParent()));
+                 FileLock held = ch.lock()) {
+                ch.write(StandardCharsets.UTF_8.encode(content));
+                ch.force(true);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
+            return tmp;
+        }
+
+        /** Removes temporaries of this tool's naming beside the target that no live writer holds. */
+        static void removeStale(Path target) throws IOException {
+            String prefix = "." + target.getFileName() + ".";
+            List<Path> stale;
+            try (var files = Files.list(target.getParent())) {
+                stale = files.filter(p -> p.getFileName().toString().startsWith(prefix) && NAME.matcher(p.getFileName().toString()).matches())
+                        .toList();
+            }
+            for (Path tmp : stale) {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                     FileLock free = ch.tryLock()) {
+                    if (free != null) Files.deleteIfExists(tmp);
+                } catch (OverlappingFileLockException e) {
+                    // held by this very process
+                } catch (IOException e) {
+                    if (Files.isSymbolicLink(tmp)) Files.deleteIfExists(tmp); // a link in our naming is never ours to follow
+                }
             }
         }
     }
 
     /**
      * Serialises writers across processes with a lock file that is deleted again, so nothing but
-     * auth.local.json stays behind. A writer owns the lock only if the lock file at the path is still
-     * the one it locked (checked through a random id written into it); otherwise it tries again.
+     * auth.local.json stays behind. Holding the lock means having created the file (create-new, never
+     * through a link); its holder also keeps an OS lock on it, so that a lock file whose writer was
+     * killed can be told apart and removed. The holder never opens the file a second time: on POSIX,
+     * closing any descriptor of a file drops the process's lock on it. Only a lock that another live
+     * process holds is waited for; any other failure is reported at once.
      */
     static final class FolderLock implements AutoCloseable {
         private static final Object IN_PROCESS = new Object();
-        private static final long REGION = 1L << 40;
+        /** A live holder keeps the lock for milliseconds; a younger file may be one whose holder has not locked it yet. */
+        private static final Duration STALE_AFTER = Duration.ofSeconds(10);
         private final Path path;
         private final FileChannel channel;
         private final FileLock lock;
@@ -1401,13 +1665,17 @@ public class login implements Callable<Integer> {
             this.lock = lock;
         }
 
-        static FolderLock acquire(Path folder, Duration wait) throws IOException {
+        static FolderLock acquire(Path folder, Duration wait, Ui ui) throws IOException {
             Path path = folder.resolve("." + AUTH_FILE + ".lock");
             long deadline = System.nanoTime() + wait.toNanos();
+            boolean said = false;
             synchronized (IN_PROCESS) {
                 while (true) {
-                    FolderLock held = tryOnce(path);
+                    FolderLock held = tryCreate(path);
                     if (held != null) return held;
+                    if (removedStale(path)) continue;
+                    if (!said) ui.verbose("Waiting for " + path + ", which another clone-login holds.");
+                    said = true;
                     if (System.nanoTime() > deadline) {
                         throw new IOException("another process has held " + path + " for " + wait.toSeconds() + " s");
                     }
@@ -1421,41 +1689,52 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private static FolderLock tryOnce(Path path) throws IOException {
+        /** The lock, or null when the file exists (another writer, or one that was killed). */
+        private static FolderLock tryCreate(Path path) throws IOException {
             FileChannel channel;
             try {
-                channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                         Perms.ownerOnlyFile(path.getParent()));
-            } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
-                // the folder went away, or (Windows) the previous holder's lock file is still being deleted
-                if (!Files.isDirectory(path.getParent())) throw e;
+            } catch (FileAlreadyExistsException e) {
                 return null;
+            } catch (AccessDeniedException e) {
+                // Windows: the previous holder's lock file is still being deleted; elsewhere, a folder we may not write
+                if (!Perms.POSIX.test(path.getParent()) && Files.exists(path)) return null;
+                throw e;
             }
-            FileLock lock = null;
             try {
-                // lock a byte far past the content, so reading the id is never blocked (Windows locks are mandatory)
-                lock = channel.tryLock(REGION, 1, false);
-                if (lock == null) {
-                    channel.close();
-                    return null;
-                }
-                String id = UUID.randomUUID().toString();
-                channel.truncate(0);
-                channel.write(StandardCharsets.UTF_8.encode(id), 0);
-                channel.force(false);
-                String atPath;
-                try {
-                    atPath = Files.readString(path, StandardCharsets.UTF_8);
-                } catch (NoSuchFileException e) {
-                    atPath = "";
-                }
-                if (atPath.equals(id)) return new FolderLock(path, channel, lock);
+                return new FolderLock(path, channel, channel.lock());
             } catch (IOException | RuntimeException e) {
-                // fall through: release and retry
+                channel.close();
+                Files.deleteIfExists(path);
+                throw e;
             }
-            if (lock != null) lock.release();
-            channel.close();
-            return null;
+        }
+
+        /**
+         * Removes a lock file that no live process holds and that is old enough not to be a new holder's,
+         * if the path still names that very file. A link there is refused, never followed.
+         */
+        private static boolean removedStale(Path path) throws IOException {
+            BasicFileAttributes seen;
+            try {
+                seen = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return true; // released meanwhile: try again at once
+            }
+            if (seen.isSymbolicLink()) throw new IOException(path + " is a symbolic link; remove it");
+            if (seen.lastModifiedTime().toInstant().isAfter(Instant.now().minus(STALE_AFTER))) return false;
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                 FileLock free = ch.tryLock()) {
+                if (free == null) return false;
+                Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (key == null || key.equals(seen.fileKey())) Files.deleteIfExists(path);
+                return true;
+            } catch (NoSuchFileException e) {
+                return true;
+            } catch (OverlappingFileLockException e) {
+                return false;
+            }
         }
 
         @Override public void close() throws IOException {
@@ -1470,6 +1749,8 @@ public class login implements Callable<Integer> {
 
     /** Owner-only permissions: POSIX modes where they exist, an owner-only ACL elsewhere (Windows). */
     static final class Perms {
+        static final java.util.function.Predicate<Path> POSIX = p -> p.getFileSystem().supportedFileAttributeViews().contains("posix");
+
         static FileAttribute<?>[] ownerOnlyFile(Path folder) throws IOException {
             return attributes(folder, "rw-------");
         }
@@ -1496,16 +1777,21 @@ public class login implements Callable<Integer> {
             return new FileAttribute<?>[0];
         }
 
-        static void ownerOnly(Path file) throws IOException {
-            if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } else {
-                AclFileAttributeView view = Files.getFileAttributeView(file, AclFileAttributeView.class);
-                if (view != null) {
-                    view.setAcl(List.of(AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(currentUser())
-                            .setPermissions(EnumSet.allOf(AclEntryPermission.class)).build()));
-                }
+        /** Whether group or others may create files in the folder (POSIX; an ACL folder is taken as it is). */
+        static boolean writableByOthers(Path folder) {
+            try {
+                if (!POSIX.test(folder)) return false;
+                Set<PosixFilePermission> p = Files.getPosixFilePermissions(folder);
+                return p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
+        }
+
+        static boolean ownedByCurrentUser(Path file) throws IOException {
+            String owner = Files.getOwner(file).getName();
+            String me = System.getProperty("user.name", "");
+            return owner.equals(me) || owner.endsWith("\\" + me);
         }
 
         private static UserPrincipal currentUser() throws IOException {
@@ -1571,20 +1857,25 @@ public class login implements Callable<Integer> {
             this.verbose = verbose;
         }
 
-        synchronized void line(String text) { clearStatus(); out.print(text + "\n"); out.flush(); }
+        /* Every line leaves through safe(): whatever it quotes from a file, the environment or a server,
+           no escape sequence reaches the terminal and no registered secret is printed. */
 
-        synchronized void note(String text) { clearStatus(); err.print(paint(DIM, text) + "\n"); err.flush(); }
+        synchronized void line(String text) { clearStatus(); out.print(safe(text) + "\n"); out.flush(); }
 
-        synchronized void warn(String text) { clearStatus(); err.print(paint(YELLOW, text) + "\n"); err.flush(); }
+        synchronized void note(String text) { clearStatus(); err.print(paint(DIM, safe(text)) + "\n"); err.flush(); }
+
+        synchronized void warn(String text) { clearStatus(); err.print(paint(YELLOW, safe(text)) + "\n"); err.flush(); }
 
         synchronized void verbose(String text) {
             if (!verbose) return;
             clearStatus();
-            err.print(paint(DIM, "[verbose] " + Text.redact(text)) + "\n");
+            err.print(paint(DIM, "[verbose] " + safe(text)) + "\n");
             err.flush();
         }
 
-        synchronized void json(JsonObject object) { data.print(Json.GSON.toJson(object) + "\n"); data.flush(); }
+        synchronized void json(JsonObject object) { data.print(Text.redact(Json.GSON.toJson(object)) + "\n"); data.flush(); }
+
+        private static String safe(String text) { return Text.redact(Text.clean(text, true)); }
 
         /** A line that rewrites itself on a terminal (the countdown). */
         synchronized void status(String text) {
@@ -1647,7 +1938,7 @@ public class login implements Callable<Integer> {
         }
 
         static void send(HttpExchange ex, Page page) throws IOException {
-            byte[] body = page.body().getBytes(StandardCharsets.UTF_8);
+            byte[] body = Text.redact(page.body()).getBytes(StandardCharsets.UTF_8);
             var h = ex.getResponseHeaders();
             h.set("Content-Type", page.contentType());
             h.set("Cache-Control", "no-store");
@@ -1666,16 +1957,26 @@ public class login implements Callable<Integer> {
         static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
         static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();
 
-        static Optional<JsonObject> object(String text) {
+        /** A JSON object by RFC 8259 alone: no comments, single quotes, bare names or trailing data (Gson is lenient by default). */
+        static Optional<JsonObject> strictObject(String text) {
             try {
-                JsonElement e = JsonParser.parseString(text);
+                JsonReader reader = new JsonReader(new StringReader(text));
+                reader.setStrictness(Strictness.STRICT);
+                JsonElement e = JsonParser.parseReader(reader);
+                if (reader.peek() != JsonToken.END_DOCUMENT) return Optional.empty();
                 return e.isJsonObject() ? Optional.of(e.getAsJsonObject()) : Optional.empty();
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 return Optional.empty();
             }
         }
 
-        static JsonObject objectOrEmpty(String text) { return object(text).orElseGet(JsonObject::new); }
+        static JsonObject objectOrEmpty(String text) { return strictObject(text).orElseGet(JsonObject::new); }
+
+        /** The field when it is a JSON string, else empty: a key of true or 42 is no key. */
+        static String stringOnly(JsonObject o, String field) {
+            JsonElement e = o.get(field);
+            return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
+        }
 
         static String string(JsonObject o, String field) {
             JsonElement e = o.get(field);
@@ -1869,16 +2170,16 @@ public class login implements Callable<Integer> {
 
     static final class Text {
         private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)?|\u001b[@-Z\\\\-_]|\u009b[0-?]*[ -/]*[@-~]");
-        private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
+        private static final Map<String, Secret> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
 
-        /** Strips escape sequences and control characters; keeps line breaks only when asked. */
+        /** Strips escape sequences and control characters; keeps line breaks (and tabs) only when asked. */
         static String clean(String text, boolean keepNewlines) {
             if (text == null) return "";
             String s = ANSI.matcher(text).replaceAll("");
             StringBuilder b = new StringBuilder(s.length());
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
-                if (c == '\n' && keepNewlines) b.append(c);
+                if ((c == '\n' || c == '\t') && keepNewlines) b.append(c);
                 else if (c == '\n' || c == '\t' || c == '\r') b.append(' ');
                 else if (!Character.isISOControl(c) && Character.getType(c) != Character.FORMAT) b.append(c);
             }
@@ -1902,21 +2203,54 @@ public class login implements Callable<Integer> {
 
         static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
 
-        /** Registers a value (a key, an authorization code) that must never be printed in full. */
+        /**
+         * Registers a value (a key, an authorization code, a proxy password) that must never be printed in
+         * full: from then on it is replaced in every line, page and stack trace, also JSON-, URL- and
+         * HTML-escaped. A long one is masked like a key; a short one is hidden entirely and replaced only
+         * where it stands alone, so that it does not eat into other words.
+         */
         static void addSecret(String secret) {
-            if (secret != null && secret.trim().length() >= 6) SECRETS.add(secret.trim());
+            String s = secret == null ? "" : secret.trim();
+            addSecret(s, s.length() > 10 ? Mask.mask(s) : "[redacted]");
         }
 
+        static void addSecret(String secret, String shown) {
+            String s = secret == null ? "" : secret.trim();
+            if (s.isEmpty()) return;
+            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), escapeHtml(s))) {
+                SECRETS.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
+                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
+            }
+        }
+
+        private record Secret(Pattern pattern, String shown) {}
+
         static String redact(String text) {
-            String s = text;
-            for (String secret : SECRETS) s = s.replace(secret, Mask.mask(secret));
+            String s = text == null ? "" : text;
+            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(SECRETS.entrySet());
+            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
+            for (Map.Entry<String, Secret> secret : longestFirst) {
+                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
+            }
             return s;
+        }
+
+        /** A throwable's stack trace as --verbose shows it: redacted and stripped like every other line. */
+        static String stackTrace(Throwable e) {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            return redact(clean(trace.toString(), true));
         }
 
         /** A short reason for a failed call, from the most telling exception in the chain. */
         static String describe(Throwable e) {
             Throwable root = e;
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof AccessDeniedException a) return "permission denied (" + a.getFile() + ")";
+                if (t instanceof NoSuchFileException n) return "no such file or folder (" + n.getFile() + ")";
+                if (t instanceof FileSystemException f && f.getReason() != null) return f.getReason() + " (" + f.getFile() + ")";
+                if (t instanceof java.nio.file.NotDirectoryException f) return "not a folder (" + f.getFile() + ")";
+                if (t instanceof FileAlreadyExistsException f) return "already exists (" + f.getFile() + ")";
                 if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
                 if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
                 if (t instanceof java.net.ConnectException) return "connection refused";

@@ -11,6 +11,10 @@
 //SOURCES UnitTest.java
 //SOURCES CommandLineTest.java
 //SOURCES LocaleTest.java
+//SOURCES KeyStoreTest.java
+//SOURCES HostilePeerTest.java
+//SOURCES SlowPeerTest.java
+//SOURCES SecretAuditTest.java
 //SOURCES OfflineCommandsTest.java
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
@@ -45,18 +49,32 @@ import java.util.List;
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
             LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
-            ProxyTest.class);
+            ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES
                 : CLASSES.stream().filter(c -> Arrays.asList(args).contains(c.getSimpleName())).toList();
+        PrintWriter out = new PrintWriter(System.out, true);
+        // The audit reads what the classes captured, so it runs once they are all done.
+        TestExecutionSummary classes = run(selected, out);
+        TestExecutionSummary audit = run(List.of(SecretAuditTest.class), out);
+        for (TestExecutionSummary s : List.of(classes, audit)) s.printFailuresTo(out, 25);
+        classes.printTo(out);
+        long failed = classes.getTotalFailureCount() + audit.getTotalFailureCount();
+        long passed = classes.getTestsSucceededCount() + audit.getTestsSucceededCount();
+        long skipped = classes.getTestsAbortedCount() + classes.getTestsSkippedCount() + audit.getTestsAbortedCount();
+        out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+        System.exit(failed == 0 && classes.getTestsFoundCount() > 0 ? 0 : 1);
+    }
+
+    /** Runs the classes, printing one line per test as it finishes. */
+    static TestExecutionSummary run(List<Class<?>> classes, PrintWriter out) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selected.stream().map(DiscoverySelectors::selectClass).toList())
+                .selectors(classes.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("junit.jupiter.execution.timeout.default", "3m")
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
-        PrintWriter out = new PrintWriter(System.out, true);
         launcher.execute(request, summary, new TestExecutionListener() {
             TestPlan plan;
 
@@ -76,13 +94,6 @@ public class AllTests {
                         + result.getThrowable().map(t -> "\n       " + t.toString().lines().findFirst().orElse("")).orElse(""));
             }
         });
-        TestExecutionSummary s = summary.getSummary();
-        s.printFailuresTo(out, 25);
-        s.printTo(out);
-        long failed = s.getTotalFailureCount();
-        long passed = s.getTestsSucceededCount();
-        out.println(passed + " passed, " + failed + " failed" + (s.getTestsAbortedCount() + s.getTestsSkippedCount() > 0
-                ? ", " + (s.getTestsAbortedCount() + s.getTestsSkippedCount()) + " skipped" : ""));
-        System.exit(failed == 0 && s.getTestsFoundCount() > 0 ? 0 : 1);
+        return summary.getSummary();
     }
 }

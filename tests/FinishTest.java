@@ -38,7 +38,7 @@ class FinishTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = login.newCommandLine(e, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        return new String[] {Integer.toString(code), Harness.capture(out.toString()), Harness.capture(err.toString())};
     }
 
     @Test

@@ -52,6 +52,17 @@ final class Harness {
 
     static Path fixture(String name) { return repo().resolve("fixtures").resolve(name); }
 
+    /** Everything the tool printed or served in this run, for SecretAuditTest. */
+    private static final java.util.Queue<String> CAPTURED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Keeps a text the tool produced (output, a page) for the final audit; returns it. */
+    static String capture(String text) {
+        if (text != null && !text.isEmpty()) CAPTURED.add(text);
+        return text;
+    }
+
+    static List<String> captured() { return List.copyOf(CAPTURED); }
+
     /** Copies a fixture config file to folder/auth.local.json (creating the folder). */
     static Path placeConfig(String fixtureName, Path folder) {
         try {
@@ -169,7 +180,7 @@ final class Harness {
         Running start(String... args) {
             List<String> command = new ArrayList<>();
             if (defaultSigint) command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""));
-            if (user != null) command.addAll(List.of("/usr/sbin/runuser", "-u", user, "--"));
+            if (user != null) command.addAll(List.of("/usr/sbin/runuser", "-m", "-u", user, "--")); // -m: keep HOME and the rest
             List<String> java = new ArrayList<>(user == null ? javaCommand() : javaCommand(sharedClassPath()));
             java.addAll(1, jvmOptions); // right after the java executable
             command.addAll(java);
@@ -337,6 +348,8 @@ final class Harness {
                 fail("interrupted");
             }
             synchronized (this) {
+                capture(out.toString());
+                capture(err.toString());
                 return new Result(process.exitValue(), out.toString(), err.toString());
             }
         }

@@ -644,7 +644,9 @@ class LoginFlowTest {
 
     /** What a browser does: open the URL, follow the dashboard's redirect to the loopback callback. */
     static HttpResponse<String> browse(String url) throws IOException, InterruptedException {
-        return BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page = BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+        Harness.capture(page.body());
+        return page;
     }
 
     /** One request over a raw socket (HttpClient will not send a Host of our choosing); returns the status. */

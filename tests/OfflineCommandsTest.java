@@ -175,11 +175,17 @@ class OfflineCommandsTest {
         r.assertNoStackTrace();
     }
 
+    /**
+     * The non-ASCII key goes through standard input, which the tool reads as UTF-8 in any locale: on a
+     * command line JDK 17 turns it into '?' under LC_ALL=C before the tool ever sees it.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"clone key with spaces", "clone_caf\u00e9_key", "clone_\u001b[31m_key", "   "})
-    void setRefusesKeysThatAreNotPrintableAscii(String bad, @TempDir Path tmp) {
+    @ValueSource(strings = {"clone key with spaces", "stdin:clone_caf\u00e9_key", "clone_\u001b[31m_key", "   ", "stdin:clone_\u00e9t\u00e9"})
+    void setRefusesKeysThatAreNotPrintableAscii(String value, @TempDir Path tmp) {
         Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.run("set", bad);
+        boolean stdin = value.startsWith("stdin:");
+        String bad = stdin ? value.substring(6) : value;
+        Harness.Result r = stdin ? tool.runWithInput(bad + "\n", "set", "-") : tool.run("set", bad);
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("key"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder().resolve("auth.local.json")), "nothing stored");
@@ -276,7 +282,7 @@ class OfflineCommandsTest {
         Files.writeString(notAFolder, "x");
         Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", notAFolder.toString()).runWithInput(NEW_KEY, "set", "-");
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().startsWith("Could not write " + notAFolder.resolve("auth.local.json")), r.toString());
+        assertEquals(List.of("Could not store the key in " + notAFolder + ": " + notAFolder + " is not a folder."), r.errLines());
         assertEquals("", r.out());
         r.assertNoStackTrace().assertNoSecrets(NEW_KEY);
     }

@@ -342,7 +342,7 @@ class UnitTest {
     }
 
     private static JsonObject toolResult(String text, boolean isError) {
-        return login.Json.object("{\"result\":{\"isError\":" + isError + ",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}")
+        return login.Json.strictObject("{\"result\":{\"isError\":" + isError + ",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}")
                 .orElseThrow();
     }
 

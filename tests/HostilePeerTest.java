@@ -1,0 +1,174 @@
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Peers that echo secrets, send junk or hold connections open (contract sections 4, 5, 7, 8): no key or
+ * code is printed or served, strict JSON only, and the receiver is never held by idle clients.
+ */
+class HostilePeerTest {
+    static final String KEY = LoginFlowTest.KEY;
+    static final String CODE = FakeDashboard.DEFAULT_CODE;
+    static final String SHORT_CODE = "c0De5";
+    static final String STORED = "clone_live_connect_Wd73hLq0Zx4e";
+    static final String ESC = "\u001b";
+
+    @TempDir Path tmp;
+    FakeDashboard dash;
+    final List<Harness.Running> started = new ArrayList<>();
+
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+
+    @AfterEach void stopEverything() {
+        started.forEach(r -> r.process.destroyForcibly());
+        dash.close();
+    }
+
+    Harness.Tool tool() {
+        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
+                .with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+    }
+
+    // ---- secrets echoed back ----
+
+    @ParameterizedTest(name = "{0} {1} code {2}")
+    @CsvSource({"'',long", "--verbose,long", "--json,long", "'',short", "--verbose,short", "--json,short"})
+    void anExchangeErrorThatEchoesTheCodeNeverShowsIt(String flag, String length) throws Exception {
+        String code = length.equals("short") ? SHORT_CODE : CODE;
+        dash.exchange("exchange-error-echoes-code").code(code);
+        List<String> args = new ArrayList<>(List.of("login", "--no-open"));
+        if (!flag.isEmpty()) args.add(flag);
+        Harness.Running run = tool().start(args.toArray(String[]::new)).closeInput();
+        started.add(run);
+        boolean json = flag.equals("--json");
+        String url = (json ? run.awaitErr(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30))
+                : run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30))).group(1);
+
+        HttpResponse<String> page = LoginFlowTest.browse(url);
+        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+        if (json) assertTrue(com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject().has("error"), r.toString());
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("invalid or expired code"), "the server's reason is still told: " + r);
+        assertTrue(page.body().contains("invalid or expired code"), page.body());
+        assertFalse(page.body().contains(code), "code in the page: " + page.body());
+        r.assertNoSecrets(code);
+        if (flag.isEmpty()) r.assertNoStackTrace();
+        assertFalse(Pattern.compile("(?<![A-Za-z0-9])" + Pattern.quote(code) + "(?![A-Za-z0-9])").matcher(r.all()).find(), r.toString());
+        assertFalse(Files.exists(tmp.resolve("data/auth.local.json")));
+    }
+
+    @ParameterizedTest(name = "{0} against {1} {2}")
+    @CsvSource({
+            "connect, mcp-initialize-401-echoes-key, ''", "connect, mcp-initialize-401-echoes-key, --verbose",
+            "connect, mcp-initialize-rpc-error-echoes-key, --verbose", "connect, mcp-start-session-rpc-error-echoes-key, ''",
+            "set --connect, mcp-initialize-401-echoes-key, --verbose", "import-env --connect, mcp-start-session-rpc-error-echoes-key, --verbose",
+    })
+    void anMcpErrorThatEchoesTheKeyNeverShowsIt(String command, String fixture, String flag) throws IOException {
+        if (fixture.startsWith("mcp-initialize")) dash.initialize(fixture);
+        else dash.startSession(fixture);
+        Harness.Tool tool = tool();
+        Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + STORED + "\"}\n");
+        if (command.startsWith("import-env")) tool.with("CLONE_API_TOKEN", STORED);
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        if (command.startsWith("set")) args.add(1, "-");
+        if (!flag.isEmpty()) args.add(0, flag);
+
+        Harness.Result r = tool.runWithInput(STORED + "\n", args.toArray(String[]::new));
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("Clone MCP") || r.err().contains("start_session"), r.toString());
+        assertTrue(r.err().contains(LoginFlowTest.mask(STORED)), "the key shows masked where it was echoed: " + r);
+        r.assertNoSecrets(STORED);
+        if (flag.equals("--verbose")) assertTrue(r.err().contains("\tat "), "a stack trace, redacted too: " + r);
+    }
+
+    @Test
+    void escapeSequencesInAKeyNeverReachTheTerminal() throws IOException {
+        Harness.Result fromEnv = tool().with("CLONE_API_TOKEN", ESC + "[2J" + ESC + "]0;pwned" + (char) 7 + "clone_env_key_escape_1").run("status");
+        assertEquals(0, fromEnv.exit(), fromEnv.toString());
+        assertFalse(fromEnv.all().contains(ESC) || fromEnv.all().contains("\u0007"), fromEnv.toString());
+        assertEquals("Source: environment", fromEnv.outLines().get(0));
+
+        Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"clone_\\u001b]0;x\\u0007\\u001b[2Jkey_escape_2\"}\n");
+        Harness.Result stored = tool().run("status");
+        assertEquals(0, stored.exit(), stored.toString());
+        assertEquals("Source: plugin config", stored.outLines().get(0), stored.toString());
+        assertFalse(stored.all().contains(ESC) || stored.all().contains("\u0007"), stored.toString());
+    }
+
+    // ---- strict answers ----
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"exchange-key-not-a-string", "exchange-key-number", "exchange-lenient-json"})
+    void anExchangeAnswerWithoutAJsonStringKeyStoresNothing(String fixture) throws Exception {
+        dash.exchange(fixture);
+        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        started.add(run);
+        LoginFlowTest.browse(run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1));
+        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("Clone Loop login exchange did not return an API key."), r.toString());
+        assertFalse(Files.exists(tmp.resolve("data/auth.local.json")), "nothing stored");
+        r.assertNoSecrets("clone_lenient_fixture_key_7Hq2", CODE);
+    }
+
+    // ---- idle and slow clients ----
+
+    @Test
+    void idleAndSlowConnectionsNeverHoldTheReceiver() throws Exception {
+        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        started.add(run);
+        String url = run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
+        int port = URI.create(FakeDashboard.parseQuery(URI.create(url).getRawQuery()).get("redirect_uri")).getPort();
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) idle.add(open(port, "G"));                        // one byte, then nothing
+            for (int i = 0; i < 10; i++) idle.add(open(port, "GET /callback?state=x HTTP/1.1\r\nHost: 127.0.0.1:" + port)); // headers never end
+
+            // the browser's callback is answered at once beside them, and the login completes
+            HttpResponse<String> page = LoginFlowTest.BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            assertEquals(200, page.statusCode(), page.body());
+            assertEquals(0, r.exit(), r.toString());
+            assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
+            r.assertNoSecrets(KEY, CODE);
+        } finally {
+            for (Socket s : idle) s.close();
+        }
+    }
+
+    private static Socket open(int port, String start) throws IOException {
+        Socket s = new Socket(InetAddress.getByName("127.0.0.1"), port);
+        OutputStream out = s.getOutputStream();
+        out.write(start.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return s;
+    }
+}
