@@ -30,6 +30,7 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -137,8 +138,8 @@ public class login implements Callable<Integer> {
     boolean verbose;
 
     final Env env;
-    /** Set by a command that promised one JSON object on standard output, so failures keep that promise. */
-    boolean jsonOutput;
+    /** What this run did and what is in effect after it: the --json object, printed once, at the end or with the error. */
+    final Summary summary = new Summary();
 
     login(Env env) { this.env = env; }
 
@@ -162,7 +163,7 @@ public class login implements Callable<Integer> {
         login root = new login(env);
         CommandLine cmd = new CommandLine(root);
         cmd.setOut(out).setErr(err);
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> root.report(ex, commandLine.getErr()));
+        cmd.setExecutionExceptionHandler((ex, commandLine, parsed) -> root.report(ex, jsonRequested(parsed)));
         cmd.setParameterExceptionHandler(login::reportUsage);
         helpAndVersionEverywhere(cmd);
         return cmd;
@@ -184,17 +185,24 @@ public class login implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        return new Status().run(this, false);
+        return new Status().run(this, ui(false), false);
     }
 
     Ui ui(boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return new Ui(json ? err : out, out, err, env.colour(), verbose);
+        return new Ui(json ? err : out, out, err, env.colour(), verbose, json);
+    }
+
+    /** Ends a command that succeeded: the effective key after it goes into the summary, which --json prints. */
+    int done(Ui ui, KeyStore store, int exit) {
+        summary.effective(env, store);
+        if (ui.json()) ui.json(summary);
+        return exit;
     }
 
     /** The single place where a failure becomes a message and an exit code. */
-    int report(Exception ex, PrintWriter err) {
+    int report(Exception ex, boolean json) {
         int code;
         String message;
         if (ex instanceof CliException cli) {
@@ -207,17 +215,10 @@ public class login implements Callable<Integer> {
             code = 1;
             message = "Unexpected error: " + ex + (verbose ? "" : " (run with --verbose for details)");
         }
-        message = Text.redact(Text.clean(message, true));
-        if (jsonOutput) {
-            JsonObject o = new JsonObject();
-            o.addProperty("error", message);
-            o.addProperty("exit_code", code);
-            spec.commandLine().getOut().print(Json.GSON.toJson(o) + "\n");
-            spec.commandLine().getOut().flush();
-        }
-        err.print((env.colour() ? Ui.RED + message + Ui.RESET : message) + "\n");
-        if (verbose) err.print(Text.stackTrace(ex));
-        err.flush();
+        Ui ui = ui(json);
+        if (json) ui.json(summary.failed(Text.redact(Text.clean(message, true)), code));
+        ui.error(message);
+        if (verbose) ui.trace(ex);
         return code;
     }
 
@@ -227,10 +228,7 @@ public class login implements Callable<Integer> {
         String message = Text.clean(ex.getMessage(), true);
         int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
         if (jsonRequested(args)) {
-            JsonObject o = new JsonObject();
-            o.addProperty("error", message);
-            o.addProperty("exit_code", code);
-            cmd.getOut().print(Json.GSON.toJson(o) + "\n");
+            cmd.getOut().print(Json.SUMMARY.toJson(new Summary().failed(message, code)) + "\n");
             cmd.getOut().flush();
         }
         err.print(message + "\n");
@@ -249,29 +247,34 @@ public class login implements Callable<Integer> {
         return false;
     }
 
+    static boolean jsonRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--json")) return true;
+        }
+        return false;
+    }
+
+    /** --json, on every command: one JSON object on standard output; everything for people goes to standard error. */
+    static final class JsonOption {
+        @Option(names = "--json", description = "Print one JSON object on standard output; everything else goes to standard error.")
+        boolean json;
+    }
+
     // ---- status -------------------------------------------------------------------------
 
     @Command(name = "status", description = "Show the effective key: where it comes from, masked, and the config path.")
     static final class Status implements Callable<Integer> {
         @ParentCommand login root;
-        @Option(names = "--json", description = "Print one JSON object on standard output.") boolean json;
+        @Mixin JsonOption output;
 
-        @Override public Integer call() { return run(root, json); }
+        @Override public Integer call() { return run(root, root.ui(output.json), output.json); }
 
-        int run(login root, boolean json) {
-            root.jsonOutput = json;
-            Ui ui = root.ui(json);
+        int run(login root, Ui ui, boolean json) {
             KeyStore store = KeyStore.of(root.env);
             ResolvedKey key = KeyResolver.resolve(root.env, store);
+            if (!json) Printer.status(ui, key, store);
             Optional<StoredKey> stored = store.read();
-            boolean shadowed = key.source().equals(ResolvedKey.ENVIRONMENT) && stored.isPresent()
-                    && !stored.get().token().equals(key.token());
-            if (json) {
-                ui.json(Json.summary(key, store, shadowed));
-            } else {
-                Printer.status(ui, key, store);
-            }
-            if (shadowed) {
+            if (Shadowing.storedIsShadowed(root.env, store)) {
                 ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
                         + Mask.mask(stored.get().token()) + "). Unset CLONE_API_TOKEN to use the stored key.");
             }
@@ -279,63 +282,97 @@ public class login implements Callable<Integer> {
                     .forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
             stored.filter(s -> !s.path().equals(store.configPath()))
                     .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
-            return 0;
+            return root.done(ui, store, 0);
         }
     }
 
     // ---- login --------------------------------------------------------------------------
 
     @Command(name = "login", description = {"Log in through the browser: get a private key, store it, and connect it to the Clone Dashboard.",
-            "If the browser cannot reach this machine (SSH), paste the address it ends on here, or forward the port with ssh -L and pass --port."})
+            "If the browser cannot reach this machine (SSH), paste the address it ends on here, or forward the port with ssh -L and pass --port.",
+            "Without a terminal (agents, remote sessions): login --start prints the address to open and exits; "
+                    + "login --finish <address> completes the login with the address the browser ends on."})
     static final class Login implements Callable<Integer> {
         @ParentCommand login root;
+        @Spec CommandSpec self;
+        @Mixin JsonOption output;
         @Option(names = "--no-open", description = "Do not start a browser; print the URL only.") boolean noOpen;
         @Option(names = "--port", paramLabel = "N", description = "Listen for the callback on this port of 127.0.0.1 (default: any free port).")
         int port;
-        @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class, defaultValue = "5m",
-                description = "How long to wait for the browser: 90s, 5m, 2m30s or plain seconds (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class,
+                description = "How long to wait for the browser, or (with --start) how long the pending login lasts: "
+                        + "90s, 5m, 2m30s or plain seconds (default: 5m).")
         Duration timeout;
         @Option(names = "--no-connect", description = "Store the key but do not connect it to the Clone Dashboard.") boolean noConnect;
-        @Option(names = "--json", description = "Print one JSON object on standard output.") boolean json;
+        @Option(names = "--start", description = "Two steps, no terminal needed: print the address to open, save the pending login, exit.")
+        boolean start;
+        @Option(names = "--open", description = "With --start: also open the address in a browser.") boolean open;
+        @Option(names = "--finish", paramLabel = "ADDRESS",
+                description = "Complete the pending login with the address the browser ended on (- reads it from standard input).")
+        String finish;
 
         @Override public Integer call() throws Exception {
-            if (port < 0 || port > 65535) {
-                throw new ParameterException(root.spec.commandLine().getSubcommands().get("login"),
-                        "--port must be between 0 and 65535, not " + port + ".");
+            checkOptions();
+            LoginOptions options = new LoginOptions(start ? open : !noOpen, port,
+                    timeout == null ? Duration.ofMinutes(5) : timeout, !noConnect, noOpen);
+            LoginFlow flow = new LoginFlow(root.env, root.ui(output.json), options, root.summary);
+            int exit = start ? flow.start() : finish != null ? flow.finish(finish) : flow.run();
+            return root.done(flow.ui(), KeyStore.of(root.env), exit);
+        }
+
+        private void checkOptions() {
+            if (port < 0 || port > 65535) throw new ParameterException(self.commandLine(), "--port must be between 0 and 65535, not " + port + ".");
+            if (start && finish != null) throw new ParameterException(self.commandLine(), "--start and --finish are two separate steps: give one.");
+            if (open && !start) throw new ParameterException(self.commandLine(), "--open goes with --start (a plain login opens the browser itself).");
+            if (start && noOpen) throw new ParameterException(self.commandLine(), "--start never opens a browser unless --open is given.");
+            if (finish != null && (noOpen || port != 0 || timeout != null)) {
+                throw new ParameterException(self.commandLine(), "--finish takes only the address (and --no-connect, --json): "
+                        + "--port and --timeout belong to --start.");
             }
-            root.jsonOutput = json;
-            return new LoginFlow(root.env, root.ui(json), new LoginOptions(!noOpen, port, timeout, !noConnect, json)).run();
         }
     }
 
     // ---- import-env ---------------------------------------------------------------------
 
-    /** What set and import-env share: the MCP URL checked first when a connect follows, then write and report. */
-    static KeyStore store(Env env, Ui ui, String token, String headline, boolean connectAfter) {
+    /**
+     * What set and import-env share: check the MCP URL first when a connect follows, write, report, say
+     * whether shadowed, connect. set connects the key it stored; import-env the effective one, which is
+     * the same value, read from the environment (as the Node command says it).
+     */
+    static int storeAndConnect(login root, Ui ui, String token, String headline, boolean connect, Runnable afterStore) {
+        Env env = root.env;
+        if (connect) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
         Text.addSecret(token);
-        if (connectAfter) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
         KeyStore store = KeyStore.of(env);
         store.write(token, env.clock(), ui);
+        root.summary.stored = true;
         Printer.stored(ui, headline, token, store);
-        return store;
+        afterStore.run();
+        int exit = Shadowing.warnAfterStore(env, ui, token);
+        if (connect) {
+            ResolvedKey key = env.token().equals(token) ? KeyResolver.resolve(env, store) : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
+            try (DashboardClient client = new DashboardClient(env, ui)) {
+                Connector.connectStored(env, ui, client, key, store, root.summary);
+            }
+        }
+        return root.done(ui, store, exit);
     }
 
     @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
     static final class ImportEnv implements Callable<Integer> {
         @ParentCommand login root;
+        @Mixin JsonOption output;
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() {
-            Env env = root.env;
-            Ui ui = root.ui(false);
-            String token = env.get("CLONE_API_TOKEN").trim();
+            Ui ui = root.ui(output.json);
+            root.summary.started(true, connect);
+            String token = root.env.token();
             if (token.isEmpty()) {
                 throw new CliException(1, "CLONE_API_TOKEN is not set in this environment; nothing to import.");
             }
             Keys.requireValid(token, "CLONE_API_TOKEN", 1);
-            KeyStore store = store(env, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect);
-            if (connect) Connector.connectOnce(env, ui, KeyResolver.resolve(env, store));
-            return 0;
+            return storeAndConnect(root, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect, () -> { });
         }
     }
 
@@ -345,33 +382,34 @@ public class login implements Callable<Integer> {
             "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."})
     static final class SetKey implements Callable<Integer> {
         @ParentCommand login root;
+        @Spec CommandSpec self;
+        @Mixin JsonOption output;
         @Parameters(paramLabel = "<key>|-", description = "The Clone API key, or - to read it from standard input.") String key;
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() throws IOException {
-            Env env = root.env;
-            Ui ui = root.ui(false);
+            Ui ui = root.ui(output.json);
+            root.summary.started(true, connect);
             boolean fromStdin = key.equals("-");
-            String token = (fromStdin ? readKey(env, ui) : key).trim();
-            CommandLine self = root.spec.commandLine().getSubcommands().get("set");
+            String token = (fromStdin ? readKey(root.env) : key).trim();
+            Text.addSecret(token);
             if (token.isEmpty()) {
-                throw new ParameterException(self, fromStdin ? "No key on standard input." : "The key is empty.");
+                throw new ParameterException(self.commandLine(), fromStdin ? "No key on standard input." : "The key is empty.");
             }
             if (!fromStdin && token.startsWith("-")) {
-                throw new ParameterException(self, "A key cannot start with '-'. To store such a key, pipe it in: "
+                throw new ParameterException(self.commandLine(), "A key cannot start with '-'. To store such a key, pipe it in: "
                         + "clone-login set - (reads one line from standard input).");
             }
-            if (!Keys.isValid(token)) throw new ParameterException(self, Keys.invalidMessage("The key"));
-            store(env, ui, token, "Stored Clone API key in plugin config.", connect);
-            if (!fromStdin) {
-                ui.note("A key given as an argument can stay in shell history and agent transcripts. "
-                        + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
-            }
-            if (connect) Connector.connectOnce(env, ui, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG));
-            return Shadowing.warnAfterStore(env, ui, token);
+            if (!Keys.isValid(token)) throw new ParameterException(self.commandLine(), Keys.invalidMessage("The key"));
+            return storeAndConnect(root, ui, token, "Stored Clone API key in plugin config.", connect, () -> {
+                if (!fromStdin) {
+                    ui.note("A key given as an argument can stay in shell history and agent transcripts. "
+                            + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
+                }
+            });
         }
 
-        private static String readKey(Env env, Ui ui) throws IOException {
+        private static String readKey(Env env) throws IOException {
             if (env.console() != null) {
                 char[] typed = env.console().readPassword("Paste the Clone API key (input is hidden) and press Enter: ");
                 return typed == null ? "" : new String(typed);
@@ -386,12 +424,17 @@ public class login implements Callable<Integer> {
     @Command(name = "connect", description = "Connect the effective key to the Clone Dashboard (MCP start_session).")
     static final class Connect implements Callable<Integer> {
         @ParentCommand login root;
+        @Mixin JsonOption output;
 
         @Override public Integer call() {
-            Env env = root.env;
-            ResolvedKey key = KeyResolver.resolve(env, KeyStore.of(env));
-            Connector.connectOnce(env, root.ui(false), key);
-            return 0;
+            Ui ui = root.ui(output.json);
+            root.summary.started(false, true);
+            KeyStore store = KeyStore.of(root.env);
+            ResolvedKey key = KeyResolver.resolve(root.env, store);
+            try (DashboardClient client = new DashboardClient(root.env, ui)) {
+                root.summary.connected(new Connector(root.env, ui, client).connect(key));
+            }
+            return root.done(ui, store, 0);
         }
     }
 
@@ -400,17 +443,71 @@ public class login implements Callable<Integer> {
     @Command(name = "clear", description = "Delete the stored key, then show the effective key.")
     static final class Clear implements Callable<Integer> {
         @ParentCommand login root;
+        @Mixin JsonOption output;
 
         @Override public Integer call() {
-            Ui ui = root.ui(false);
+            Ui ui = root.ui(output.json);
             KeyStore store = KeyStore.of(root.env);
             List<Path> deleted = store.clear(ui);
+            root.summary.deleted = deleted.stream().map(Path::toString).toList();
             ui.line(deleted.isEmpty() ? "No plugin config API key to clear." : "Cleared plugin config API key.");
             deleted.stream().filter(p -> !p.equals(store.configPath()))
                     .forEach(p -> ui.note("Also deleted the key in the legacy " + p + ", which would have taken over."));
             ui.line("Current effective token:");
             Printer.status(ui, KeyResolver.resolve(root.env, store), store);
-            return 0;
+            return root.done(ui, store, 0);
+        }
+    }
+
+    /**
+     * What a command did, and what is in effect after it: the one object --json prints (README, "--json").
+     * Filled as the command goes, so that a failure still says what happened before it. Null fields are left out.
+     */
+    static final class Summary {
+        String source;
+        String token;
+        String configPath;
+        Boolean demo;
+        Boolean shadowed;
+        Boolean stored;
+        Boolean connected;
+        String sessionId;
+        String dashboardUrl;
+        String check;
+        String checkReason;
+        String authorizeUrl;
+        String expiresAt;
+        List<String> deleted;
+        String error;
+        Integer exitCode;
+
+        /** A command that may store and may connect says so first: both are false until they happen. */
+        void started(boolean storing, boolean connecting) {
+            if (storing) stored = false;
+            if (connecting) connected = false;
+        }
+
+        void connected(Connector.Session session) {
+            connected = true;
+            sessionId = session.id();
+            dashboardUrl = session.dashboardUrl();
+        }
+
+        void effective(Env env, KeyStore store) {
+            ResolvedKey key = KeyResolver.resolve(env, store);
+            source = key.source();
+            token = key.masked();
+            configPath = store.configPath().toString();
+            demo = key.demo();
+            shadowed = Shadowing.storedIsShadowed(env, store);
+            if (stored == null) stored = false;
+            if (connected == null) connected = false;
+        }
+
+        Summary failed(String message, int code) {
+            error = message;
+            exitCode = code;
+            return this;
         }
     }
 
@@ -418,94 +515,226 @@ public class login implements Callable<Integer> {
     // The login flow: the contract's section 7, step by step
     // ============================================================================================
 
-    record LoginOptions(boolean openBrowser, int port, Duration timeout, boolean connect, boolean json) {}
+    /** openBrowser: start one; noOpenGiven: the person asked for none (so the timeout hint need not suggest it). */
+    record LoginOptions(boolean openBrowser, int port, Duration timeout, boolean connect, boolean noOpenGiven) {}
 
     static final class LoginFlow {
         private final Env env;
         private final Ui ui;
         private final LoginOptions options;
+        private final Summary summary;
+        private final KeyStore store;
 
-        LoginFlow(Env env, Ui ui, LoginOptions options) {
+        LoginFlow(Env env, Ui ui, LoginOptions options, Summary summary) {
             this.env = env;
             this.ui = ui;
             this.options = options;
+            this.summary = summary;
+            this.store = KeyStore.of(env);
+            summary.started(true, options.connect());
         }
 
+        Ui ui() { return ui; }
+
+        /** One step: listen, print the address, open the browser, wait for the callback or a paste, then complete. */
         int run() throws InterruptedException {
-            String dashboard = DashboardClient.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
-            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            KeyStore.of(env).checkWritable();
-            Shadowing.warnBeforeLogin(env, ui);
+            String dashboard = preflight();
             String state = Keys.newState(env.random().get());
+            Interruption interruption = new Interruption(ui, store.configPath(), summary);
             CompletableFuture<DashboardClient> warmed = null;
-            Interruption interruption = new Interruption(ui, KeyStore.of(env).configPath());
-            try {
-                String token;
-                try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
-                    interruption.install(receiver);
-                    String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
-                    ui.line("Authorize: " + url);
-                    if (options.openBrowser()) Browsers.open(env, ui, url);
-                    ui.line("Waiting for Clone browser authorization...");
-                    ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
-                            + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
-                            + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                    warmed = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
-                    Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin());
-                    token = exchangeAndStore(receiver, warmed.join(), callback, state, interruption);
-                }
-                return storedAndConnected(token, warmed.join());
+            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
+                interruption.install(receiver);
+                String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
+                ui.line("Authorize: " + url);
+                if (options.openBrowser()) Browsers.open(env, ui, url);
+                ui.line("Waiting for Clone browser authorization...");
+                ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
+                        + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
+                        + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
+                warmed = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
+                return complete(callback, state, dashboard, warmed.join(), receiver::answer, interruption);
             } finally {
                 interruption.done();
                 if (warmed != null) warmed.thenAccept(DashboardClient::close);
             }
         }
 
-        private int storedAndConnected(String token, DashboardClient client) {
-            KeyStore store = KeyStore.of(env);
-            Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
-            ResolvedKey stored = ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
-            Connector.Session session = options.connect() ? new Connector(env, ui, client).connect(stored) : null;
-            int exit = Shadowing.warnAfterStore(env, ui, token);
-            if (options.json()) ui.json(Json.loginSummary(stored, store, exit == 3, session));
-            return exit;
+        /** Two steps, first: everything up to the Authorize line; the pending login is saved and nothing listens. */
+        int start() {
+            String dashboard = preflight();
+            int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
+            String state = Keys.newState(env.random().get());
+            String redirectUri = "http://127.0.0.1:" + port + "/callback";
+            Instant expires = env.clock().instant().plus(options.timeout()).truncatedTo(ChronoUnit.SECONDS);
+            String url = Urls.authorizeUrl(dashboard, redirectUri, state, Agent.id(env.vars()));
+            Pending.save(store, new Pending(state, redirectUri, dashboard, DateTimeFormatter.ISO_INSTANT.format(expires)), ui);
+            summary.authorizeUrl = url;
+            summary.expiresAt = DateTimeFormatter.ISO_INSTANT.format(expires);
+            ui.line("Authorize: " + url);
+            ui.line("Open the address above in a browser and approve. The browser then goes to http://127.0.0.1:" + port
+                    + "/callback?... and shows that it cannot connect: that is expected. Copy that address from the address bar, then run:");
+            ui.line("  clone-login login --finish '<the address>'      (or: clone-login login --finish -  and paste it)");
+            ui.line("This login expires at " + summary.expiresAt + " (in " + Durations.format(options.timeout()) + ").");
+            if (options.openBrowser()) Browsers.open(env, ui, url);
+            return 0;
         }
 
-        /** Exchange the single-use code and store the key before the browser is answered. */
-        private String exchangeAndStore(Receiver receiver, DashboardClient client, Receiver.Callback callback, String state,
-                                        Interruption interruption) {
+        /** Two steps, second: the address is checked against the pending login exactly as the receiver checks a callback. */
+        int finish(String address) throws IOException {
+            String pasted = address.equals("-") ? readLine(env.stdin()) : address;
+            Pending pending = Pending.load(store, env.clock());
+            Receiver.Verdict verdict = pending.check(pasted);
+            Pending.delete(store); // single-use: gone before the code is sent, so it can never be sent twice
+            if (verdict.failure() != null) throw new CliException(1, verdict.failure());
+            Receiver.Callback callback = verdict.callback();
+            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            store.checkWritable();
+            Shadowing.warnBeforeLogin(env, ui);
+            Interruption interruption = new Interruption(ui, store.configPath(), summary);
+            interruption.install(null);
+            try (DashboardClient client = new DashboardClient(env, ui)) {
+                return complete(callback, pending.state(), DashboardClient.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard"),
+                        client, page -> { }, interruption);
+            } finally {
+                interruption.done();
+            }
+        }
+
+        /** Checked before anything starts: https and proxies, a store that can be written, and CLONE_API_TOKEN said to win. */
+        private String preflight() {
+            String dashboard = DashboardClient.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
+            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            store.checkWritable();
+            Shadowing.warnBeforeLogin(env, ui);
+            return dashboard;
+        }
+
+        /**
+         * After a callback, a paste or --finish: exchange the single-use code, store the key, connect. The
+         * browser's page is handed back last, with the outcome as it really was.
+         */
+        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardClient client,
+                             java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
             Text.addSecret(callback.code());
+            Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
             try {
                 interruption.exchanging();
-                String token = client.exchange(callback.code(), state);
-                Text.addSecret(token);
-                KeyStore.of(env).write(token, env.clock(), ui, interruption);
-                receiver.answer(Pages.success());
-                return token;
+                String token = client.exchange(dashboard, callback.code(), state);
+                store.write(token, env.clock(), ui, interruption);
+                summary.stored = true;
+                Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
+                int exit = Shadowing.warnAfterStore(env, ui, token);
+                outcome = Pages.stored();
+                if (options.connect()) {
+                    Connector.connectStored(env, ui, client, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
+                    outcome = Pages.connected();
+                }
+                return exit;
             } catch (CliException e) {
-                receiver.answer(Pages.failure(Text.redact(e.getMessage())));
+                outcome = Boolean.TRUE.equals(summary.stored) ? Pages.storedNotConnected(e.getMessage()) : Pages.failure(e.getMessage());
                 throw e;
+            } finally {
+                page.accept(outcome);
             }
+        }
+
+        private static String readLine(InputStream in) throws IOException {
+            String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+            return line == null ? "" : line.trim();
+        }
+    }
+
+    /**
+     * A login started with --start and not yet finished: .login-pending.json in the data folder, written
+     * like the config (owner-only, atomic, never through a link), single-use, valid until expires_at.
+     */
+    record Pending(String state, String redirectUri, String dashboard, String expiresAt) {
+        static final String FILE = ".login-pending.json";
+
+        static void save(KeyStore store, Pending pending, Ui ui) {
+            store.writeFile(FILE, Json.PRETTY.toJson(pending) + "\n", ui);
+        }
+
+        static Pending load(KeyStore store, Clock clock) {
+            Path file = store.folder().resolve(FILE);
+            Pending pending;
+            try {
+                pending = Json.strictObject(KeyStore.readSmallText(file)).map(o -> Json.SUMMARY.fromJson(o, Pending.class))
+                        .filter(p -> p.state() != null && p.redirectUri() != null && p.dashboard() != null && p.expiresAt() != null)
+                        .orElseThrow(() -> new CliException(1, file + " is not a pending login this tool wrote. "
+                                + "Start again: clone-login login --start"));
+            } catch (NoSuchFileException e) {
+                throw new CliException(1, "No login is pending (nothing in " + file + "): it was finished already, or never started. "
+                        + "Start one: clone-login login --start");
+            } catch (IOException e) {
+                throw new CliException(1, "Could not read the pending login " + file + ": " + Text.describe(e) + ".");
+            }
+            if (!clock.instant().isBefore(Instant.parse(pending.expiresAt()))) {
+                delete(store);
+                throw new CliException(1, "The pending login expired at " + pending.expiresAt() + ". Start again: clone-login login --start");
+            }
+            return pending;
+        }
+
+        static void delete(KeyStore store) {
+            try {
+                Files.deleteIfExists(store.folder().resolve(FILE));
+            } catch (IOException e) {
+                throw new CliException(1, "Could not remove the pending login: " + Text.describe(e) + ".");
+            }
+        }
+
+        /**
+         * The pasted address, judged as the receiver judges a callback. One that is not this login's (another
+         * port, another state, incomplete) is refused and leaves the pending login in place; the verdict on
+         * this login's own address (a code, or the dashboard's error) ends it.
+         */
+        Receiver.Verdict check(String address) {
+            URI uri;
+            try {
+                uri = new URI(address.trim());
+            } catch (URISyntaxException e) {
+                throw new CliException(1, "That is not an address: paste the whole http://127.0.0.1:.../callback?... address "
+                        + "the browser ended on. The pending login is kept.");
+            }
+            URI expected = URI.create(redirectUri);
+            boolean sameHost = "127.0.0.1".equals(uri.getHost()) || "localhost".equalsIgnoreCase(Optional.ofNullable(uri.getHost()).orElse(""));
+            if (!"http".equals(uri.getScheme()) || !sameHost || uri.getPort() != expected.getPort()
+                    || !"/callback".equals(uri.getRawPath())) {
+                throw new CliException(1, "That address is not this login's callback (" + redirectUri + "?...): it belongs to another "
+                        + "login. The pending login is kept: paste the address from the tab of the latest --start.");
+            }
+            Receiver.Verdict verdict = Receiver.Verdict.of(Urls.parseQuery(uri.getRawQuery()), state);
+            if (verdict.incomplete()) throw new CliException(1, verdict.failure() + " The pending login is kept.");
+            if (verdict.mismatch()) {
+                throw new CliException(1, verdict.failure() + " The address belongs to another login; the pending one is kept: "
+                        + "paste the address from the tab of the latest --start.");
+            }
+            return verdict;
         }
     }
 
     /**
      * Ctrl-C during a login: the JVM runs this hook, then exits with 130. It closes the port and says
-     * exactly what happened: the key's rename is the one commit point, and the hook and that rename
-     * take turns (KeyStore.Gate), so "nothing was stored" is never said of a key that was.
+     * exactly what happened: the key's rename is the one commit point, and the
+     * hook and that rename take turns (KeyStore.Gate), so "nothing was stored" is never said of a key
+     * that was.
      */
     static final class Interruption implements KeyStore.Gate {
         private enum Phase { WAITING, EXCHANGING, STORED, DONE }
 
         private final Ui ui;
         private final Path config;
+        private final Summary summary;
         private final Thread hook = new Thread(this::interrupted, "clone-login-interrupt");
         private Phase phase = Phase.WAITING;
         private Receiver receiver;
 
-        Interruption(Ui ui, Path config) {
+        Interruption(Ui ui, Path config, Summary summary) {
             this.ui = ui;
             this.config = config;
+            this.summary = summary;
         }
 
         void install(Receiver receiver) {
@@ -540,13 +769,16 @@ public class login implements Callable<Integer> {
                 phase = Phase.DONE;
             }
             if (receiver != null) receiver.close();
-            switch (seen) {
-                case WAITING -> ui.note("Login cancelled; nothing was stored.");
-                case EXCHANGING -> ui.note("Login cancelled while the code was being exchanged; nothing was stored. Run login again.");
-                case STORED -> ui.note("Interrupted after the key was stored in " + config + ". Run 'clone-login connect' to "
-                        + "connect it to the Clone Dashboard.");
-                case DONE -> { }
-            }
+            String message = switch (seen) {
+                case WAITING -> "Login cancelled; nothing was stored.";
+                case EXCHANGING -> "Login cancelled while the code was being exchanged; nothing was stored. Run login again.";
+                case STORED -> "Interrupted after the key was stored in " + config + ". Run 'clone-login connect' to "
+                        + "connect it to the Clone Dashboard.";
+                case DONE -> null;
+            };
+            if (message == null) return;
+            if (ui.json()) ui.json(summary.failed(message, 130));
+            ui.note(message);
         }
     }
 
@@ -559,11 +791,16 @@ public class login implements Callable<Integer> {
 
         /** What a callback's query means, decided without any socket (so it can be tested as a value). */
         record Verdict(Callback callback, String failure, int status) {
+            static final String MISMATCH = "Clone Loop login callback state mismatch.";
+            static final String INCOMPLETE = "The address is incomplete: it holds no state, code or error. "
+                    + "Copy the whole address the browser ended on, including everything after '?'.";
+
             static Verdict of(Map<String, String> query, String expectedState) {
-                String state = query.getOrDefault("state", "");
-                if (!Keys.constantTimeEquals(state, expectedState)) {
-                    return new Verdict(null, "Clone Loop login callback state mismatch.", 400);
+                if (!query.containsKey("state") && !query.containsKey("code") && !query.containsKey("error")) {
+                    return new Verdict(null, INCOMPLETE, 400);
                 }
+                String state = query.getOrDefault("state", "");
+                if (!Keys.constantTimeEquals(state, expectedState)) return new Verdict(null, MISMATCH, 400);
                 String error = query.getOrDefault("error", "").trim();
                 if (!error.isEmpty()) {
                     String description = query.getOrDefault("error_description", "").trim();
@@ -576,13 +813,17 @@ public class login implements Callable<Integer> {
                 }
                 return new Verdict(new Callback(code, state), null, 200);
             }
+
+            boolean mismatch() { return MISMATCH.equals(failure); }
+
+            boolean incomplete() { return INCOMPLETE.equals(failure); }
         }
 
         /**
          * How long the browser's request may wait for its page. Every step behind it has its own deadline
          * and the flow always hands a page back, so this only guards against a bug; it is set past all of them.
          */
-        private static final Duration ANSWER_WAIT = Duration.ofMinutes(3);
+        private static final Duration ANSWER_WAIT = Duration.ofMinutes(4);
         /** Idle or slow connections each hold a worker until the server drops them; the real callback still finds one. */
         private static final int WORKERS = 256;
         private final HttpServer server;
@@ -647,32 +888,23 @@ public class login implements Callable<Integer> {
         String redirectUri() { return "http://127.0.0.1:" + port() + "/callback"; }
 
         /** Waits for the browser (or a pasted address) until the deadline; the countdown ticks once a second. */
-        Callback await(Duration timeout, Countdown countdown, InputStream stdin) throws InterruptedException {
+        Callback await(Duration timeout, Countdown countdown, InputStream stdin, boolean noOpenGiven) throws InterruptedException {
             startPasteReader(stdin);
-            Instant deadline = Instant.now().plus(timeout);
             countdown.start(timeout);
             try {
-                while (true) {
-                    Duration left = Duration.between(Instant.now(), deadline);
-                    if (left.isNegative() || left.isZero()) throw timedOut(timeout);
-                    countdown.tick(left);
-                    try {
-                        return result.get(Math.min(1000, left.toMillis()), TimeUnit.MILLISECONDS);
-                    } catch (TimeoutException e) {
-                        // next tick
-                    } catch (ExecutionException e) {
-                        throw (CliException) e.getCause();
-                    }
-                }
-            } finally {
-                countdown.stop();
+                return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw timedOut(timeout, noOpenGiven);
+            } catch (ExecutionException e) {
+                throw (CliException) e.getCause();
             }
         }
 
-        private CliException timedOut(Duration timeout) {
+        private CliException timedOut(Duration timeout, boolean noOpenGiven) {
             return new CliException(1, "Timed out after " + Durations.format(timeout) + " waiting for the browser authorization. "
-                    + "Run login again (--timeout sets the wait). If the browser cannot reach this machine, use --no-open "
-                    + "and paste the address the browser ends on, or forward the port with ssh -L and pass --port.");
+                    + "Run login again (--timeout sets the wait). If the browser cannot reach this machine, "
+                    + (noOpenGiven ? "" : "use --no-open and ") + "paste the address the browser ends on, forward the port with "
+                    + "ssh -L and pass --port, or use the two steps: login --start, then login --finish.");
         }
 
         /** The page the waiting browser gets; the browser's request is held until this is called. */
@@ -707,6 +939,10 @@ public class login implements Callable<Integer> {
         private void callback(HttpExchange ex, Map<String, String> query) throws IOException {
             Verdict verdict = Verdict.of(query, expectedState);
             ui.verbose("Callback request: " + (verdict.failure() == null ? "authorization code received" : verdict.failure()));
+            if (verdict.incomplete()) { // someone opened the bare address: not a callback, the wait goes on
+                Pages.send(ex, Pages.failure(verdict.failure()).withStatus(400));
+                return;
+            }
             if (!taken.compareAndSet(false, true)) {
                 Pages.send(ex, Pages.plain(409, "This login has already received its callback. Check the terminal."));
                 return;
@@ -767,6 +1003,7 @@ public class login implements Callable<Integer> {
             reader.start();
         }
 
+        /** A typo or an old tab is forgiven: the person is told and the wait goes on; only this login's address ends it. */
         private void pasted(String line) {
             Optional<Map<String, String>> query = Urls.pastedQuery(line);
             if (query.isEmpty()) {
@@ -775,6 +1012,11 @@ public class login implements Callable<Integer> {
                 return;
             }
             Verdict verdict = Verdict.of(query.get(), expectedState);
+            if (verdict.incomplete() || verdict.mismatch()) {
+                ui.note((verdict.mismatch() ? "That address is from another login (its state does not match this one's). "
+                        : verdict.failure() + " ") + "Still waiting: paste the address this login's browser tab ended on.");
+                return;
+            }
             if (!taken.compareAndSet(false, true)) return;
             page.complete(Pages.plain(409, "This login was completed from the terminal."));
             if (verdict.failure() != null) result.completeExceptionally(new CliException(1, verdict.failure()));
@@ -791,40 +1033,24 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * The countdown while waiting: a live line on a terminal, one plain line otherwise. The live line
-     * counts whole minutes until the last one, then seconds: each redraw wipes what is being typed on
-     * that line (a pasted address), so it redraws as rarely as a countdown can.
+     * What the person is told about the wait: once, as a length and a clock time. It is never redrawn.
+     * Any redraw moves the cursor away and back, and terminals (tmux, any VT100) forget on the way back
+     * that a typed line had reached the last column, so a character typed or pasted just then would be
+     * lost from the screen; the wait is said once instead.
      */
     static final class Countdown {
-        private final boolean live;
         private final Ui ui;
-        private String lastShown = "";
+        private final Clock clock;
 
         Countdown(Env env, Ui ui) {
-            this.live = env.terminal();
             this.ui = ui;
+            this.clock = env.clock();
         }
 
         void start(Duration timeout) {
-            if (!live) ui.note("Waiting up to " + Durations.format(timeout) + " (press Ctrl-C to cancel).");
-        }
-
-        void tick(Duration left) {
-            if (!live) return;
-            String shown = "Waiting for the browser: " + remaining(left) + " left (Ctrl-C to cancel)";
-            if (shown.equals(lastShown)) return;
-            lastShown = shown;
-            ui.status(shown);
-        }
-
-        /** Whole minutes and seconds, rounded down: a countdown never promises time that is not left. */
-        static String remaining(Duration left) {
-            long seconds = Math.max(0, left.toSeconds());
-            return seconds >= 60 ? seconds / 60 + " min " + seconds % 60 + " s" : seconds + " s";
-        }
-
-        void stop() {
-            if (live) ui.status("");
+            String until = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC)
+                    .format(clock.instant().plus(timeout).truncatedTo(ChronoUnit.SECONDS));
+            ui.note("Waiting up to " + Durations.format(timeout) + ", until " + until + " UTC (press Ctrl-C to cancel).");
         }
     }
 
@@ -930,8 +1156,8 @@ public class login implements Callable<Integer> {
         }
 
         /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
-        String exchange(String code, String state) {
-            String url = env.dashboardUrl() + "/api/auth/clone-loop/connect/exchange/";
+        String exchange(String dashboard, String code, String state) {
+            String url = dashboard + "/api/auth/clone-loop/connect/exchange/";
             Map<String, String> body = new LinkedHashMap<>();
             body.put("code", code);
             body.put("state", state);
@@ -1178,10 +1404,18 @@ public class login implements Callable<Integer> {
             this.client = client;
         }
 
-        /** Connects with a client of its own, stopped afterwards (connect, set --connect, import-env --connect). */
-        static Session connectOnce(Env env, Ui ui, ResolvedKey key) {
-            try (DashboardClient client = new DashboardClient(env, ui)) {
-                return new Connector(env, ui, client).connect(key);
+        /**
+         * Connects a key that was just stored (login, set --connect, import-env --connect). When that fails,
+         * the error says the key is stored and that connect tries again.
+         */
+        static void connectStored(Env env, Ui ui, DashboardClient client, ResolvedKey key, KeyStore store, Summary summary) {
+            try {
+                summary.connected(new Connector(env, ui, client).connect(key));
+            } catch (CliException e) {
+                if (e.exitCode == 130) throw e;
+                String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
+                throw new CliException(e.exitCode, message + " The key is stored in " + store.configPath()
+                        + "; run 'clone-login connect' to try connecting again.");
             }
         }
 
@@ -1304,8 +1538,7 @@ public class login implements Callable<Integer> {
 
     static final class KeyResolver {
         static ResolvedKey resolve(Env env, KeyStore store) {
-            String fromEnv = env.get("CLONE_API_TOKEN").trim();
-            if (!fromEnv.isEmpty()) return secret(ResolvedKey.of(fromEnv, ResolvedKey.ENVIRONMENT));
+            if (!env.token().isEmpty()) return secret(ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT));
             return store.read().map(s -> secret(ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)))
                     .orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
         }
@@ -1566,6 +1799,20 @@ public class login implements Callable<Integer> {
         }
 
         /** Temporary file in the target's folder, owner-only from creation, flushed, then renamed over. */
+        /** Writes one of the tool's own small files in the data folder (the pending login) the way the config is written. */
+        void writeFile(String name, String content, Ui ui) {
+            Path target = folder.resolve(name);
+            try {
+                ensureFolder(ui);
+                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT, ui)) {
+                    Temporaries.removeStale(target);
+                    replace(target, content, Gate.OPEN);
+                }
+            } catch (IOException e) {
+                throw new CliException(1, "Could not write " + target + ": " + Text.describe(e) + ".");
+            }
+        }
+
         private static void replace(Path target, String content, Gate gate) throws IOException {
             Path tmp = Temporaries.write(target, content);
             try {
@@ -1811,24 +2058,41 @@ public class login implements Callable<Integer> {
 
     /** Section 6: a nonblank, different CLONE_API_TOKEN wins over the key just stored. */
     static final class Shadowing {
+        /** The one test: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it. */
         static boolean shadows(Env env, String stored) {
-            String fromEnv = env.get("CLONE_API_TOKEN").trim();
-            return !fromEnv.isEmpty() && !fromEnv.equals(stored);
+            return !env.token().isEmpty() && !env.token().equals(stored);
+        }
+
+        static boolean storedIsShadowed(Env env, KeyStore store) {
+            return store.read().map(s -> shadows(env, s.token())).orElse(false);
         }
 
         static void warnBeforeLogin(Env env, Ui ui) {
-            String fromEnv = env.get("CLONE_API_TOKEN").trim();
-            if (fromEnv.isEmpty()) return;
-            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(fromEnv) + ") and takes precedence over the key this login "
+            if (env.token().isEmpty()) return;
+            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(env.token()) + ") and takes precedence over the key this login "
                     + "stores. Unset CLONE_API_TOKEN afterwards to use the new key.");
         }
 
         static int warnAfterStore(Env env, Ui ui, String stored) {
             if (!shadows(env, stored)) return 0;
-            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.get("CLONE_API_TOKEN")) + ") takes precedence over the stored key ("
-                    + Mask.mask(stored) + "). To use the stored key, unset CLONE_API_TOKEN (unset CLONE_API_TOKEN; in PowerShell: "
-                    + "Remove-Item Env:CLONE_API_TOKEN) and remove it from your shell profile or agent settings.");
+            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.token()) + ") takes precedence over the stored key ("
+                    + Mask.mask(stored) + "). To use the stored key, " + unsetAdvice(env)
+                    + ", and remove it from your shell profile or agent settings.");
             return 3;
+        }
+
+        /** How to unset the variable in the shell the person is using. */
+        static String unsetAdvice(Env env) {
+            if (env.osName().toLowerCase(Locale.ROOT).contains("win")) {
+                return "unset CLONE_API_TOKEN (PowerShell: Remove-Item Env:CLONE_API_TOKEN; cmd: set CLONE_API_TOKEN=)";
+            }
+            String shell = Paths.get(env.get("SHELL").isBlank() ? "sh" : env.get("SHELL")).getFileName().toString();
+            return switch (shell) {
+                case "fish" -> "run: set -e CLONE_API_TOKEN";
+                case "csh", "tcsh" -> "run: unsetenv CLONE_API_TOKEN";
+                case "pwsh", "powershell" -> "run: Remove-Item Env:CLONE_API_TOKEN";
+                default -> "run: unset CLONE_API_TOKEN";
+            };
         }
     }
 
@@ -1847,50 +2111,43 @@ public class login implements Callable<Integer> {
         private final PrintWriter err;
         private final boolean colour;
         private final boolean verbose;
-        private boolean statusShown;
+        private final boolean json;
 
-        Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose) {
+        Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose, boolean json) {
             this.out = out;
             this.data = data;
             this.err = err;
             this.colour = colour;
             this.verbose = verbose;
+            this.json = json;
         }
+
+        /** Whether standard output holds one JSON object (and people's lines go to standard error). */
+        boolean json() { return json; }
 
         /* Every line leaves through safe(): whatever it quotes from a file, the environment or a server,
            no escape sequence reaches the terminal and no registered secret is printed. */
 
-        synchronized void line(String text) { clearStatus(); out.print(safe(text) + "\n"); out.flush(); }
+        synchronized void line(String text) { out.print(safe(text) + "\n"); out.flush(); }
 
-        synchronized void note(String text) { clearStatus(); err.print(paint(DIM, safe(text)) + "\n"); err.flush(); }
+        synchronized void note(String text) { err.print(paint(DIM, safe(text)) + "\n"); err.flush(); }
 
-        synchronized void warn(String text) { clearStatus(); err.print(paint(YELLOW, safe(text)) + "\n"); err.flush(); }
+        synchronized void warn(String text) { err.print(paint(YELLOW, safe(text)) + "\n"); err.flush(); }
+
+        synchronized void error(String text) { err.print(paint(RED, safe(text)) + "\n"); err.flush(); }
 
         synchronized void verbose(String text) {
             if (!verbose) return;
-            clearStatus();
             err.print(paint(DIM, "[verbose] " + safe(text)) + "\n");
             err.flush();
         }
 
-        synchronized void json(JsonObject object) { data.print(Text.redact(Json.GSON.toJson(object)) + "\n"); data.flush(); }
+        /** A stack trace under --verbose, redacted and stripped like every other line. */
+        synchronized void trace(Throwable e) { err.print(Text.stackTrace(e)); err.flush(); }
+
+        synchronized void json(Summary summary) { data.print(Text.redact(Json.SUMMARY.toJson(summary)) + "\n"); data.flush(); }
 
         private static String safe(String text) { return Text.redact(Text.clean(text, true)); }
-
-        /** A line that rewrites itself on a terminal (the countdown). */
-        synchronized void status(String text) {
-            err.print("\r\u001b[2K" + text);
-            err.flush();
-            statusShown = !text.isEmpty();
-        }
-
-        private void clearStatus() {
-            if (statusShown) {
-                err.print("\r\u001b[2K");
-                err.flush();
-                statusShown = false;
-            }
-        }
 
         private String paint(String code, String text) { return colour ? code + text + RESET : text; }
     }
@@ -1916,9 +2173,21 @@ public class login implements Callable<Integer> {
             Page withStatus(int s) { return new Page(s, contentType, body); }
         }
 
-        static Page success() {
+        /* Each page says what is true when it is sent: it is sent once the login has done all it will do. */
+
+        static Page connected() {
             return html(200, "Clone Loop connected", "Clone Loop is connected",
-                    "Your Clone API key is stored. You can close this tab and return to the terminal.");
+                    "Your Clone API key is stored and connected to the Clone Dashboard. You can close this tab.");
+        }
+
+        static Page stored() {
+            return html(200, "Clone Loop key stored", "Your Clone API key is stored",
+                    "It was not connected to the Clone Dashboard (--no-connect). You can close this tab.");
+        }
+
+        static Page storedNotConnected(String reason) {
+            return html(502, "Clone Loop key stored, not connected", "Your key is stored, but not connected",
+                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run connect to try again.");
         }
 
         static Page failure(String reason) {
@@ -1955,7 +2224,11 @@ public class login implements Callable<Integer> {
 
     static final class Json {
         static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-        static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();
+        static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting()
+                .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+        /** The --json object: field names in snake case, absent fields left out. */
+        static final Gson SUMMARY = new GsonBuilder().disableHtmlEscaping()
+                .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
 
         /** A JSON object by RFC 8259 alone: no comments, single quotes, bare names or trailing data (Gson is lenient by default). */
         static Optional<JsonObject> strictObject(String text) {
@@ -1981,25 +2254,6 @@ public class login implements Callable<Integer> {
         static String string(JsonObject o, String field) {
             JsonElement e = o.get(field);
             return e != null && e.isJsonPrimitive() ? e.getAsString() : "";
-        }
-
-        static JsonObject summary(ResolvedKey key, KeyStore store, boolean shadowed) {
-            JsonObject o = new JsonObject();
-            o.addProperty("source", key.source());
-            o.addProperty("token", key.masked());
-            o.addProperty("config_path", store.configPath().toString());
-            o.addProperty("demo", key.demo());
-            o.addProperty("shadowed", shadowed);
-            return o;
-        }
-
-        static JsonObject loginSummary(ResolvedKey key, KeyStore store, boolean shadowed, Connector.Session session) {
-            JsonObject o = summary(key, store, shadowed);
-            if (session != null) {
-                o.addProperty("session_id", session.id());
-                o.addProperty("dashboard_url", session.dashboardUrl());
-            }
-            return o;
         }
     }
 
@@ -2108,6 +2362,15 @@ public class login implements Callable<Integer> {
             return true;
         }
 
+        /** A port of 127.0.0.1 that was free a moment ago (for --start, where nothing listens on it anyway). */
+        static int freeLoopbackPort() {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, LOOPBACK)) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new CliException(1, "Could not find a free port on 127.0.0.1: " + Text.describe(e) + ".");
+            }
+        }
+
         static String authorizeUrl(String dashboard, String redirectUri, String state, String agentId) {
             return dashboard + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state)
                     + "&agent_id=" + form(agentId);
@@ -2152,6 +2415,8 @@ public class login implements Callable<Integer> {
                 query = line.substring(q + 1);
             } else if (line.contains("=")) {
                 query = line;
+            } else if (line.replaceAll("/+$", "").endsWith("/callback")) {
+                return Optional.of(Map.of()); // the address without its query: incomplete, said as such
             } else {
                 return Optional.empty();
             }
@@ -2361,13 +2626,35 @@ public class login implements Callable<Integer> {
      * the real process; tests build their own.
      */
     record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
-               java.io.Console console, boolean terminal, String osName, boolean wsl) {
+               Terminal tty, String osName, boolean wsl) {
+        /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
+        record Terminal(java.io.Console console) {
+            static final Terminal NONE = new Terminal(null);
+        }
+
         static Env system() {
             java.io.Console console = System.console();
-            boolean terminal = console != null && isTerminal(console);
+            Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
             return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    System.in, terminal ? console : null, terminal, System.getProperty("os.name", ""), detectWsl());
+                    System.in, tty, System.getProperty("os.name", ""), detectWsl());
         }
+
+        /** This environment and home folder with no terminal, nothing on standard input and the real clock: for tests. */
+        static Env of(Map<String, String> vars, Path home) {
+            return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
+                    System.getProperty("os.name", ""), false);
+        }
+
+        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl); }
+
+        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl); }
+
+        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl); }
+
+        java.io.Console console() { return tty.console(); }
+
+        boolean terminal() { return tty != Terminal.NONE; }
+
 
         /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
         static Path home(Map<String, String> vars) {
@@ -2397,6 +2684,9 @@ public class login implements Callable<Integer> {
 
         String get(String name) { return vars.getOrDefault(name, ""); }
 
+        /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
+        String token() { return get("CLONE_API_TOKEN").trim(); }
+
         String dashboardUrl() { return Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"); }
 
         String mcpUrl() {
@@ -2404,7 +2694,7 @@ public class login implements Callable<Integer> {
             return v.isEmpty() ? "https://api.clone.is/mcp" : v;
         }
 
-        boolean colour() { return terminal && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
+        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
 
         boolean onPath(String program) {
             for (String dir : get("PATH").split(java.io.File.pathSeparator)) {

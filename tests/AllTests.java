@@ -15,6 +15,10 @@
 //SOURCES HostilePeerTest.java
 //SOURCES SlowPeerTest.java
 //SOURCES SecretAuditTest.java
+//SOURCES JsonOutputTest.java
+//SOURCES TwoStepLoginTest.java
+//SOURCES TerminalTest.java
+//SOURCES ReadmeTest.java
 //SOURCES OfflineCommandsTest.java
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
@@ -49,7 +53,8 @@ import java.util.List;
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
             LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
-            ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class);
+            ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class,
+            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES

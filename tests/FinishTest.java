@@ -33,8 +33,8 @@ class FinishTest {
     private static String[] inProcess(Path tmp, boolean terminal, Map<String, String> vars, String stdin, String... args) {
         Map<String, String> env = new HashMap<>(vars);
         env.putIfAbsent("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
-        login.Env e = new login.Env(env, tmp.resolve("home"), Clock.systemUTC(), SecureRandom::new,
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), null, terminal, "Linux", false);
+        login.Env e = login.Env.of(env, tmp.resolve("home")).withStdin(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
+                .withTerminal(terminal ? new login.Env.Terminal(null) : login.Env.Terminal.NONE);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = login.newCommandLine(e, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
@@ -67,23 +67,18 @@ class FinishTest {
     }
 
     @Test
-    void countsDownOnATerminal(@TempDir Path tmp) {
-        String[] r = inProcess(tmp, true, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "3s");
-        assertEquals("1", r[0]);
-        assertTrue(r[2].contains("\r" + ESC + "2KWaiting for the browser: 2 s left (Ctrl-C to cancel)"), r[2]);
-        assertTrue(r[2].contains("Waiting for the browser: 1 s left"), r[2]);
-        assertFalse(r[2].contains("Waiting for the browser: 3 s left"), "never rounded up: " + r[2]);
-        assertTrue(r[2].contains("Timed out after 3s"), r[2]);
-        assertFalse(r[2].contains("Waiting up to"), "the plain line is for non-terminals");
-    }
-
-    @Test
-    void saysTheWaitOnceWhenNotOnATerminal(@TempDir Path tmp) {
-        String[] r = inProcess(tmp, false, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "", "login", "--no-open", "--timeout", "1s");
-        assertEquals("1", r[0]);
-        assertEquals(1, r[2].split("Waiting up to 1s \\(press Ctrl-C to cancel\\)\\.", -1).length - 1, r[2]);
-        assertFalse(r[2].contains("\r"), "no carriage returns off a terminal");
-        assertFalse(r[2].contains(ESC), r[2]);
+    void saysTheWaitOnceAsALengthAndAClockTimeAndNeverRedraws(@TempDir Path tmp) {
+        for (boolean terminal : new boolean[] {true, false}) {
+            String[] r = inProcess(tmp.resolve(Boolean.toString(terminal)), terminal, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "",
+                    "login", "--no-open", "--timeout", "2s");
+            assertEquals("1", r[0]);
+            assertEquals(1, Pattern.compile("Waiting up to 2s, until \\d\\d:\\d\\d:\\d\\d UTC \\(press Ctrl-C to cancel\\)\\.").matcher(r[2])
+                    .results().count(), r[2]);
+            assertFalse(r[2].contains("\r"), "no carriage return: nothing is ever redrawn over a typed line");
+            assertFalse(r[2].replace(ESC + "2m", "").replace(ESC + "0m", "").replace(ESC + "31m", "").contains("\u001b"),
+                    "no cursor movement, only colour: " + r[2]);
+            assertTrue(r[2].contains("Timed out after 2s"), r[2]);
+        }
     }
 
     @Test

@@ -52,6 +52,54 @@ final class Harness {
 
     static Path fixture(String name) { return repo().resolve("fixtures").resolve(name); }
 
+    /** The lines of a README section, from its heading (e.g. "### --json") to the next heading of that level or above. */
+    static List<String> readmeSection(String heading) {
+        List<String> readme = read(repo().resolve("README.md")).lines().toList();
+        int from = readme.indexOf(heading);
+        assertTrue(from >= 0, "README.md has no heading " + heading);
+        int to = from + 1;
+        for (boolean inCode = false; to < readme.size(); to++) {
+            String line = readme.get(to);
+            if (line.startsWith("```")) inCode = !inCode;
+            if (!inCode && headingLevel(line) > 0 && headingLevel(line) <= headingLevel(heading)) break;
+        }
+        return readme.subList(from + 1, to);
+    }
+
+    /** 1 for "# x", 2 for "## x" and so on; 0 for a line that is no heading. */
+    private static int headingLevel(String line) {
+        int n = 0;
+        while (n < line.length() && line.charAt(n) == '#') n++;
+        return n > 0 && n < line.length() && line.charAt(n) == ' ' ? n : 0;
+    }
+
+    /** The ```sh code blocks of a README section, each as its lines. */
+    static List<List<String>> readmeShellBlocks(String heading) {
+        List<List<String>> blocks = new ArrayList<>();
+        List<String> block = null;
+        for (String line : readmeSection(heading)) {
+            if (block == null && line.equals("```sh")) {
+                block = new ArrayList<>();
+            } else if (block != null && line.equals("```")) {
+                blocks.add(List.copyOf(block));
+                block = null;
+            } else if (block != null) {
+                block.add(line);
+            }
+        }
+        return blocks;
+    }
+
+    /** Waits until the condition holds (polling it every few milliseconds); false when the timeout passed first. */
+    static boolean eventually(java.util.function.BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) return false;
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+        return true;
+    }
+
     /** Everything the tool printed or served in this run, for SecretAuditTest. */
     private static final java.util.Queue<String> CAPTURED = new java.util.concurrent.ConcurrentLinkedQueue<>();
 

@@ -142,7 +142,8 @@ class LoginFlowTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals(1, r.outLines().size(), r.toString());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "session_id", "dashboard_url"), json.keySet());
+        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected", "session_id", "dashboard_url"),
+                json.keySet());
         assertEquals("plugin config", json.get("source").getAsString());
         assertEquals(mask(KEY), json.get("token").getAsString());
         assertEquals(tool.defaultFolder().resolve("auth.local.json").toString(), json.get("config_path").getAsString());
@@ -178,10 +179,13 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool, "--no-connect");
 
-        browse(login.url);
+        HttpResponse<String> page = browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("Your Clone API key is stored") && !page.body().contains("is connected"),
+                "the page claims no more than happened: " + page.body());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         assertEquals(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
                 "Stored Clone API key from Clone OAuth login.", "Token: " + mask(KEY), "Plugin config: " + config), r.outLines());
@@ -322,11 +326,18 @@ class LoginFlowTest {
         assertEquals(1, r.exit(), r.toString());
         String err = r.err().toLowerCase(Locale.ROOT);
         assertTrue(err.contains("timed out"), r.toString());
-        for (String hint : List.of("--no-open", "--port", "paste")) assertTrue(err.contains(hint), "no " + hint + " hint\n" + r);
+        for (String hint : List.of("--port", "paste", "--start")) assertTrue(err.contains(hint), "no " + hint + " hint\n" + r);
+        assertFalse(err.contains("use --no-open"), "--no-open was given already: " + r);
         assertRefused(login.port);
         assertNothingWritten();
         assertEquals(List.of(), dash.calls());
         r.assertNoStackTrace();
+    }
+
+    @Test void aTimeoutWithABrowserSuggestsNoOpen() {
+        Harness.Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c exit 0" : "true").run("login", "--timeout", "1s");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("use --no-open and paste the address"), r.toString());
     }
 
     @Test @DisabledOnOs(OS.WINDOWS)
@@ -443,17 +454,37 @@ class LoginFlowTest {
         r.assertNoSecrets(KEY, pastedCode).assertNoStackTrace();
     }
 
-    @Test void pastedAddressWithWrongStateFails() throws Exception {
-        Login login = startLogin(tool(), false);
+    @Test void aPastedAddressWithTheWrongStateIsForgivenAndTheWaitGoesOn() throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool, false);
 
         login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + FakeDashboard.WRONG_STATE + "\n");
+        login.run.awaitErr(Pattern.compile("That address is from another login.*Still waiting"), WAIT);
+        login.run.input(login.callbackUrl() + "\n");
+        login.run.awaitErr(Pattern.compile("The address is incomplete.*Still waiting"), WAIT);
+        assertTrue(login.run.process.isAlive(), "still waiting");
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+
+        login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state() + "\n");
         Harness.Result r = login.run.waitFor(WAIT);
 
-        assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains(STATE_MISMATCH), r.toString());
-        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
-        assertNothingWritten();
-        r.assertNoSecrets(CODE).assertNoStackTrace();
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(r.err().contains(STATE_MISMATCH), "a paste is not a callback: " + r);
+        assertExchangedOnce(CODE, login.state());
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test void theBareCallbackAddressSaysItIsIncompleteAndTheLoginGoesOn() throws Exception {
+        Harness.Tool tool = tool();
+        Login login = startLogin(tool);
+
+        HttpResponse<String> bare = BROWSER.send(HttpRequest.newBuilder(URI.create(login.callbackUrl())).timeout(WAIT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, bare.statusCode());
+        assertTrue(bare.body().contains("The address is incomplete") && !bare.body().contains("state mismatch"), bare.body());
+        assertTrue(login.run.process.isAlive(), "not a callback: the wait goes on");
+
+        assertCompletesInTheBrowser(tool, login);
     }
 
     // ---- transport safety ----------------------------------------------------------------------
@@ -535,11 +566,16 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool);
 
-        browse(login.url);
+        HttpResponse<String> page = browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(message), r.toString());
+        assertTrue(r.err().contains("The key is stored in " + tool.defaultFolder().resolve("auth.local.json")
+                + "; run 'clone-login connect' to try connecting again."), "the terminal says the key is stored: " + r);
+        assertEquals(502, page.statusCode());
+        assertTrue(page.body().contains("Your key is stored, but not connected") && !page.body().contains("is connected"),
+                "the page tells the same story: " + page.body());
         assertTrue(r.outLines().contains("Stored Clone API key from Clone OAuth login."), r.toString());
         assertFalse(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
         assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
@@ -563,6 +599,7 @@ class LoginFlowTest {
         assertTrue(r.errLines().get(0).contains("CLONE_API_TOKEN"), r.toString());
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("CLONE_API_TOKEN") && l.contains("precedence")
                 && l.contains(mask(ENV_KEY)) && l.contains(mask(KEY)) && l.toLowerCase(Locale.ROOT).contains("unset")), r.toString());
+        assertFalse(r.err().contains("PowerShell"), "no Windows advice on a POSIX shell: " + r);
         assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
         assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY, CODE, ENV_KEY).assertNoStackTrace();

@@ -125,7 +125,7 @@ class OfflineCommandsTest {
         assertEquals(data.resolve("auth.local.json").toString(), o.get("config_path").getAsString());
         assertFalse(o.get("demo").getAsBoolean());
         assertTrue(o.get("shadowed").getAsBoolean());
-        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed"), o.keySet());
+        assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected"), o.keySet());
         r.assertNoSecrets(STORED, ENV_KEY);
 
         JsonObject demo = JsonParser.parseString(new Harness.Tool(tmp.resolve("other")).run("status", "--json").out()).getAsJsonObject();

@@ -109,13 +109,6 @@ class UnitTest {
         assertEquals(text, login.Durations.format(Duration.ofSeconds(seconds)));
     }
 
-    @ParameterizedTest
-    @CsvSource({"300000,5 min 0 s", "240001,4 min 0 s", "65000,1 min 5 s", "64999,1 min 4 s", "60000,1 min 0 s", "59999,59 s",
-            "1000,1 s", "999,0 s"})
-    void countsDownWithoutEverRoundingUp(long millis, String shown) {
-        assertEquals(shown, login.Countdown.remaining(Duration.ofMillis(millis)));
-    }
-
     // ---- keys (contract section 8) ----
 
     @ParameterizedTest
@@ -205,6 +198,9 @@ class UnitTest {
         assertEquals(Optional.empty(), login.Urls.pastedQuery("hello"));
         assertEquals(Optional.empty(), login.Urls.pastedQuery("http://127.0.0.1:5555/other?code=c1&state=s1"));
         assertEquals(Optional.empty(), login.Urls.pastedQuery("a=b"));
+        assertEquals(Optional.of(Map.of()), login.Urls.pastedQuery("http://127.0.0.1:5555/callback"), "incomplete, not unrecognised");
+        assertTrue(login.Receiver.Verdict.of(Map.of(), "s1").incomplete());
+        assertTrue(login.Receiver.Verdict.of(Map.of("code", "c1", "state", "other"), "s1").mismatch());
     }
 
     // ---- the callback's meaning (contract section 7) ----
@@ -316,6 +312,22 @@ class UnitTest {
         assertEquals(Optional.of(List.of("curl", "-sL", "-o", "/dev/null", "https://x.test/a?b=c")),
                 login.Browsers.command(e, "https://x.test/a?b=c"));
         assertEquals(List.of(), login.ShellWords.split("   "));
+    }
+
+    // ---- shadowing (contract section 6) ----
+
+    @Test
+    void theUnsetAdviceNamesTheShellInUse(@TempDir Path dir) {
+        java.util.function.BiFunction<String, String, String> advice = (os, shell) -> login.Shadowing.unsetAdvice(
+                new login.Env(Map.of("SHELL", shell), dir, Clock.systemUTC(), SecureRandom::new, java.io.InputStream.nullInputStream(),
+                        login.Env.Terminal.NONE, os, false));
+        assertEquals("run: unset CLONE_API_TOKEN", advice.apply("Linux", "/bin/bash"));
+        assertEquals("run: unset CLONE_API_TOKEN", advice.apply("Mac OS X", "/bin/zsh"));
+        assertEquals("run: set -e CLONE_API_TOKEN", advice.apply("Linux", "/usr/bin/fish"));
+        assertEquals("run: unsetenv CLONE_API_TOKEN", advice.apply("FreeBSD", "/bin/tcsh"));
+        assertEquals("run: unset CLONE_API_TOKEN", advice.apply("Linux", ""));
+        assertTrue(advice.apply("Windows 11", "").contains("Remove-Item Env:CLONE_API_TOKEN"));
+        assertFalse(advice.apply("Linux", "/bin/bash").contains("PowerShell"));
     }
 
     // ---- MCP answers (contract section 5) ----
@@ -470,13 +482,12 @@ class UnitTest {
     }
 
     private static login.Env env(Path dir, Map<String, String> vars) {
-        return new login.Env(vars, dir.resolve("home"), Clock.fixed(Instant.parse("2026-05-29T08:57:40.789Z"), ZoneOffset.UTC),
-                SecureRandom::new, new ByteArrayInputStream(new byte[0]), null, false, "Linux", false);
+        return login.Env.of(vars, dir.resolve("home")).withClock(Clock.fixed(Instant.parse("2026-05-29T08:57:40.789Z"), ZoneOffset.UTC));
     }
 
     private static login.Ui quietUi() {
         PrintWriter sink = new PrintWriter(new StringWriter());
-        return new login.Ui(sink, sink, sink, false, false);
+        return new login.Ui(sink, sink, sink, false, false, false);
     }
 
     private static List<String> list(Path dir) throws Exception {

@@ -1,0 +1,153 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * --json on every command (contract section 4): exactly one JSON object on standard output, on success
+ * and on failure, whose fields are the README's list and nothing else; people's lines go to standard error.
+ */
+class JsonOutputTest {
+    static final String KEY = "clone_json_output_key_Hq73Lz";
+    static final Set<String> ON_SUCCESS = Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected");
+
+    @TempDir Path tmp;
+    FakeDashboard dash;
+
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+
+    @AfterEach void stopDashboard() { dash.close(); }
+
+    /** The fields the README's --json table documents, read from the README itself. */
+    static Set<String> documentedFields() {
+        Set<String> fields = new LinkedHashSet<>();
+        Pattern row = Pattern.compile("^\\| `([a-z_]+)` \\|");
+        for (String line : Harness.readmeSection("### --json")) {
+            Matcher m = row.matcher(line);
+            if (m.find()) fields.add(m.group(1));
+        }
+        assertTrue(fields.containsAll(ON_SUCCESS) && fields.containsAll(Set.of("error", "exit_code")), "the README's table: " + fields);
+        return fields;
+    }
+
+    Harness.Tool tool() {
+        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
+                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+    }
+
+    /** The one object on stdout, its fields all documented; a success has the base fields, a failure error and exit_code. */
+    static JsonObject oneObject(Harness.Result r) {
+        assertEquals(1, r.outLines().size(), "one line on stdout: " + r);
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertTrue(documentedFields().containsAll(o.keySet()), "undocumented fields in " + o);
+        if (r.exit() == 0 || r.exit() == 3) {
+            assertTrue(o.keySet().containsAll(ON_SUCCESS), o.toString());
+            assertFalse(o.has("error"), o.toString());
+        } else {
+            assertEquals(r.exit(), o.get("exit_code").getAsInt(), o.toString());
+            assertTrue(r.err().contains(o.get("error").getAsString()), "the same message for people: " + r);
+        }
+        return o;
+    }
+
+    @Test
+    void statusSetImportEnvClearAndConnectEachPrintOneObject() {
+        Harness.Tool tool = tool();
+        JsonObject status = oneObject(tool.run("status", "--json"));
+        assertTrue(status.get("demo").getAsBoolean());
+
+        Harness.Result set = tool.runWithInput(KEY + "\n", "set", "-", "--json");
+        JsonObject stored = oneObject(set);
+        assertTrue(stored.get("stored").getAsBoolean());
+        assertEquals("plugin config", stored.get("source").getAsString());
+        assertTrue(set.err().contains("Stored Clone API key in plugin config."), "people's lines on stderr: " + set);
+
+        JsonObject imported = oneObject(tool.with("CLONE_API_TOKEN", KEY).run("import-env", "--json"));
+        assertTrue(imported.get("stored").getAsBoolean());
+        assertFalse(imported.get("shadowed").getAsBoolean(), "its own value shadows nothing");
+        tool.env.remove("CLONE_API_TOKEN");
+
+        JsonObject connected = oneObject(tool.run("connect", "--json"));
+        assertTrue(connected.get("connected").getAsBoolean());
+        assertEquals("sess_fixture 42/a", connected.get("session_id").getAsString());
+        assertEquals(dash.url() + "/console?session=sess_fixture%2042%2Fa#sources", connected.get("dashboard_url").getAsString());
+
+        JsonObject cleared = oneObject(tool.run("clear", "--json"));
+        assertEquals(List.of(tmp.resolve("data/auth.local.json").toString()),
+                cleared.getAsJsonArray("deleted").asList().stream().map(e -> e.getAsString()).toList());
+        assertTrue(cleared.get("demo").getAsBoolean());
+    }
+
+    @Test
+    void setShadowedByTheEnvironmentSaysSoAndExitsThree() {
+        Harness.Result r = tool().with("CLONE_API_TOKEN", "clone_env_json_shadow_9Wq").runWithInput(KEY + "\n", "set", "-", "--json");
+        assertEquals(3, r.exit(), r.toString());
+        JsonObject o = oneObject(r);
+        assertTrue(o.get("stored").getAsBoolean() && o.get("shadowed").getAsBoolean(), o.toString());
+        assertEquals("environment", o.get("source").getAsString());
+        r.assertNoSecrets(KEY, "clone_env_json_shadow_9Wq");
+    }
+
+    @Test
+    void failuresKeepTheOnePromiseAndSayWhatHappenedFirst() throws Exception {
+        JsonObject demo = oneObject(tool().run("connect", "--json"));
+        assertEquals(Set.of("connected", "error", "exit_code"), demo.keySet());
+        assertTrue(demo.get("error").getAsString().contains("Private Clone API key is required"));
+
+        JsonObject nothing = oneObject(tool().run("import-env", "--json"));
+        assertFalse(nothing.get("stored").getAsBoolean());
+
+        Path file = Files.writeString(tmp.resolve("not-a-folder"), "x");
+        JsonObject unwritable = oneObject(tool().with("CLAUDE_PLUGIN_DATA", file.toString()).runWithInput(KEY + "\n", "set", "-", "--json"));
+        assertFalse(unwritable.get("stored").getAsBoolean());
+
+        dash.initialize("mcp-initialize-http-500");
+        Harness.Result r = tool().runWithInput(KEY + "\n", "set", "-", "--connect", "--json");
+        assertEquals(1, r.exit(), r.toString());
+        JsonObject half = oneObject(r);
+        assertTrue(half.get("stored").getAsBoolean(), "the key was written before the connect failed: " + half);
+        assertFalse(half.get("connected").getAsBoolean());
+        assertTrue(half.get("error").getAsString().contains("The key is stored in " + tmp.resolve("data/auth.local.json")
+                + "; run 'clone-login connect' to try connecting again."), half.toString());
+    }
+
+    @Test
+    void loginAndBothStepsPrintOneObject() throws Exception {
+        Harness.Tool tool = tool();
+        Harness.Running run = tool.start("login", "--no-open", "--json").closeInput();
+        String url = run.awaitErr(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
+        LoginFlowTest.browse(url);
+        JsonObject login = oneObject(run.waitFor(Harness.RUN_LIMIT));
+        assertTrue(login.get("stored").getAsBoolean() && login.get("connected").getAsBoolean(), login.toString());
+
+        JsonObject start = oneObject(tool.run("login", "--start", "--json"));
+        assertTrue(start.get("authorize_url").getAsString().startsWith(dash.url() + "/clone-loop/connect?"), start.toString());
+        assertTrue(start.get("expires_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), start.toString());
+        assertFalse(start.get("stored").getAsBoolean());
+        String address = TwoStepLoginTest.approve(start.get("authorize_url").getAsString());
+
+        JsonObject finish = oneObject(tool.run("login", "--finish", address, "--json"));
+        assertTrue(finish.get("stored").getAsBoolean() && finish.get("connected").getAsBoolean(), finish.toString());
+        assertEquals("sess_fixture 42/a", finish.get("session_id").getAsString());
+
+        JsonObject again = oneObject(tool.run("login", "--finish", address, "--json"));
+        assertTrue(again.get("error").getAsString().contains("No login is pending"), again.toString());
+        assertEquals(URI.create(url).getHost(), "127.0.0.1");
+    }
+}

@@ -1,0 +1,89 @@
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The README's "For agents" lines and its "Try the whole login without an account" recipe, run as
+ * written (bash, in a checkout): what a reader copies must work. CatalogTest runs the setup-script lines.
+ */
+@DisabledOnOs(OS.WINDOWS)
+class ReadmeTest {
+    @TempDir Path tmp;
+
+    /** The command lines of a README section's sh blocks, comments dropped. */
+    static List<String> commands(String heading) {
+        return Harness.readmeShellBlocks(heading).stream().flatMap(List::stream)
+                .map(l -> l.replaceAll("\\s+#.*$", "").strip()).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    static Harness.Result bash(Harness.Tool tool, String script) {
+        return Harness.Running.start(List.of("bash", "-c", script), tool.env, Harness.repo()).closeInput().waitFor(Duration.ofMinutes(3));
+    }
+
+    @Test
+    void theAgentStepsWorkAsWritten() throws Exception {
+        List<String> lines = commands("### For agents");
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).equals("clone-login login --start"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("clone-login login --finish '<"), lines.get(1));
+        String tool = Harness.javaCommand().stream().map(TerminalTest::quote).collect(Collectors.joining(" "));
+        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
+            Harness.Tool env = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
+                    .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+
+            Harness.Result started = bash(env, lines.get(0).replaceFirst("^clone-login", tool));
+            assertEquals(0, started.exit(), started.toString());
+            Matcher url = LoginFlowTest.AUTHORIZE.matcher(started.out());
+            assertTrue(url.find(), started.toString());
+            String address = TwoStepLoginTest.approve(url.group(1));
+
+            Harness.Result finished = bash(env, lines.get(1).replaceFirst("^clone-login", tool).replaceAll("'<[^>]*>'", TerminalTest.quote(address)));
+            assertEquals(0, finished.exit(), finished.toString());
+            assertTrue(finished.out().contains("Connected Clone Loop to Clone Dashboard."), finished.toString());
+            KeyStoreTest.assertHolds(tmp.resolve("data/auth.local.json"), LoginFlowTest.KEY);
+            finished.assertNoSecrets(LoginFlowTest.KEY, FakeDashboard.DEFAULT_CODE);
+        }
+    }
+
+    @Test
+    void theFakeDashboardRecipeFinishesWithoutABrowser() throws Exception {
+        assumeTrue(Files.isExecutable(Paths.get("/usr/bin/curl")), "the recipe's BROWSER is curl");
+        List<List<String>> blocks = Harness.readmeShellBlocks("## Try the whole login without an account");
+        assertEquals(2, blocks.size(), blocks.toString());
+        assertEquals(List.of("./jbang tests/FakeDashboard.java --port 0"), blocks.get(0));
+        Harness.Tool tool = new Harness.Tool(tmp).with("TMPDIR", Files.createDirectories(tmp.resolve("t")).toString());
+
+        // the first terminal: the fake dashboard prints the two lines to copy
+        Harness.Running fake = Harness.Running.start(List.of("bash", "-c", "exec " + blocks.get(0).get(0)), tool.env, Harness.repo());
+        try {
+            Matcher exports = fake.awaitOut(Pattern.compile("(?m)^(export CLONE_DASHBOARD_URL=\\S+)\n(export CLONE_MCP_URL=\\S+)$"),
+                    Duration.ofMinutes(2));
+
+            // the second terminal: paste them, then the recipe's lines as written
+            String script = exports.group(1) + "\n" + exports.group(2) + "\nset -e\n" + String.join("\n", blocks.get(1));
+            Harness.Result r = bash(tool, script);
+
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.out().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
+            assertTrue(r.out().contains("Source: plugin config"), "status then shows the stored key: " + r);
+            r.assertNoSecrets(LoginFlowTest.KEY, FakeDashboard.DEFAULT_CODE);
+        } finally {
+            fake.process.descendants().forEach(ProcessHandle::destroy);
+            fake.process.destroy();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The login in two processes, for agents and remote sessions (contract section 7): --start prints the
+ * address and exits, nothing listens; --finish completes with the address the browser ended on. Each
+ * step runs as its own process with no terminal and standard input closed.
+ */
+class TwoStepLoginTest {
+    static final String KEY = LoginFlowTest.KEY;
+    static final String CODE = FakeDashboard.DEFAULT_CODE;
+    static final HttpClient NO_REDIRECTS = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+    @TempDir Path tmp;
+    FakeDashboard dash;
+
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+
+    @AfterEach void stopDashboard() { dash.close(); }
+
+    Harness.Tool tool() {
+        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString())
+                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+    }
+
+    Path data() { return tmp.resolve("data"); }
+
+    Path pending() { return data().resolve(".login-pending.json"); }
+
+    /** The person approves in a browser that cannot reach this machine: the address it ends on is what they copy. */
+    static String approve(String authorizeUrl) throws IOException, InterruptedException {
+        HttpResponse<Void> approval = NO_REDIRECTS.send(HttpRequest.newBuilder(URI.create(authorizeUrl)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertEquals(302, approval.statusCode());
+        return approval.headers().firstValue("Location").orElseThrow();
+    }
+
+    /** Runs --start and returns the Authorize address it printed. */
+    String start(Harness.Tool tool, String... more) {
+        List<String> args = new ArrayList<>(List.of("login", "--start"));
+        args.addAll(List.of(more));
+        Harness.Result r = tool.run(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.toString());
+        Matcher m = LoginFlowTest.AUTHORIZE.matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        return m.group(1);
+    }
+
+    @Test
+    void startThenFinishStoresAndConnectsWithTheLoginsLines() throws Exception {
+        Harness.Tool tool = tool();
+        Harness.Result started = tool.run("login", "--start");
+        assertEquals(0, started.exit(), started.toString());
+        String url = LoginFlowTest.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
+        assertTrue(started.out().contains("login --finish"), "says what to do next: " + started);
+        int port = URI.create(FakeDashboard.parseQuery(URI.create(url).getRawQuery()).get("redirect_uri")).getPort();
+        LoginFlowTest.assertRefused(port); // nothing listens after --start
+        assertTrue(Files.isRegularFile(pending()));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pending())));
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+
+        String address = approve(url);
+        Harness.Result r = tool.run("login", "--finish", address);
+
+        assertEquals(0, r.exit(), r.toString());
+        List<String> expected = new ArrayList<>(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + LoginFlowTest.mask(KEY),
+                "Plugin config: " + data().resolve("auth.local.json")));
+        expected.addAll(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()));
+        assertEquals(expected, r.outLines());
+        KeyStoreTest.assertHolds(data().resolve("auth.local.json"), KEY);
+        assertFalse(Files.exists(pending()), "single-use: gone");
+        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "the code is exchanged exactly once");
+        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        started.assertNoSecrets(KEY, CODE);
+        r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+    }
+
+    @Test
+    void finishReadsTheAddressFromStandardInput() throws Exception {
+        Harness.Tool tool = tool();
+        String address = approve(start(tool));
+        Harness.Result r = tool.runWithInput(address + "\n", "login", "--finish", "-");
+        assertEquals(0, r.exit(), r.toString());
+        KeyStoreTest.assertHolds(data().resolve("auth.local.json"), KEY);
+        r.assertNoSecrets(KEY, CODE);
+    }
+
+    @Test
+    void anAddressWithAnotherStateIsRefusedAndThePendingLoginKept() throws Exception {
+        Harness.Tool tool = tool();
+        String address = approve(start(tool));
+        String wrong = address.replaceAll("state=[^&]+", "state=" + FakeDashboard.WRONG_STATE);
+
+        Harness.Result refused = tool.run("login", "--finish", wrong);
+        assertEquals(1, refused.exit(), refused.toString());
+        assertTrue(refused.err().contains("Clone Loop login callback state mismatch.") && refused.err().contains("pending one is kept"),
+                refused.toString());
+        assertTrue(Files.exists(pending()), "kept for the right address");
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+
+        Harness.Result incomplete = tool.run("login", "--finish", address.substring(0, address.indexOf('?')));
+        assertEquals(1, incomplete.exit());
+        assertTrue(incomplete.err().contains("The address is incomplete"), incomplete.toString());
+
+        Harness.Result right = tool.run("login", "--finish", address);
+        assertEquals(0, right.exit(), right.toString());
+        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
+        refused.assertNoSecrets(CODE);
+    }
+
+    @Test
+    void aNewerStartReplacesTheOlderOne() throws Exception {
+        Harness.Tool tool = tool();
+        String older = approve(start(tool));
+        String newer = approve(start(tool));
+
+        Harness.Result stale = tool.run("login", "--finish", older);
+        assertEquals(1, stale.exit(), stale.toString());
+        assertTrue(stale.err().contains("another login"), stale.toString());
+
+        assertEquals(0, tool.run("login", "--finish", newer).exit());
+    }
+
+    @Test
+    void aFinishedLoginCannotBeUsedTwice() throws Exception {
+        Harness.Tool tool = tool();
+        String address = approve(start(tool));
+        assertEquals(0, tool.run("login", "--finish", address).exit());
+
+        Harness.Result twice = tool.run("login", "--finish", address);
+        assertEquals(1, twice.exit(), twice.toString());
+        assertTrue(twice.err().contains("No login is pending") && twice.err().contains("login --start"), twice.toString());
+        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once");
+        twice.assertNoSecrets(CODE);
+    }
+
+    @Test
+    void anExpiredLoginSaysToStartAgain() throws Exception {
+        Harness.Tool tool = tool();
+        Harness.Result started = tool.run("login", "--start", "--timeout", "1s", "--json");
+        Instant expires = Instant.parse(com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject().get("expires_at").getAsString());
+        String address = approve(com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject().get("authorize_url").getAsString());
+        assertTrue(Harness.eventually(() -> Instant.now().isAfter(expires), Duration.ofSeconds(5)));
+
+        Harness.Result r = tool.run("login", "--finish", address);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("expired") && r.err().contains("login --start"), r.toString());
+        assertFalse(Files.exists(pending()));
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+    }
+
+    @Test
+    void theDashboardsErrorEndsThePendingLogin() throws Exception {
+        dash.approval("deny");
+        Harness.Tool tool = tool();
+        String address = approve(start(tool));
+
+        Harness.Result r = tool.run("login", "--finish", address);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("access_denied") && r.err().contains("The user denied access"), r.toString());
+        assertFalse(Files.exists(pending()), "this login is over");
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+    }
+
+    @Test
+    void bothStepsRefuseEachOthersOptions() {
+        Harness.Result both = tool().run("login", "--start", "--finish", "x");
+        assertEquals(2, both.exit(), both.toString());
+        Harness.Result finishWithPort = tool().run("login", "--finish", "x", "--port", "8000");
+        assertEquals(2, finishWithPort.exit(), finishWithPort.toString());
+        Harness.Result openWithoutStart = tool().run("login", "--open");
+        assertEquals(2, openWithoutStart.exit(), openWithoutStart.toString());
+    }
+
+    @Test
+    void startOpensNoBrowserUnlessAsked() throws Exception {
+        Path opened = tmp.resolve("opened");
+        Harness.Tool tool = tool().with("BROWSER", "touch " + opened);
+        start(tool);
+        assertFalse(Files.exists(opened), "no browser without --open");
+        Harness.Result asked = tool.run("login", "--start", "--open");
+        assertEquals(0, asked.exit(), asked.toString());
+        assertTrue(Harness.eventually(() -> Files.exists(opened), Duration.ofSeconds(10)), "the browser was started: " + asked);
+        assertTrue(Pattern.compile("Authorize: ").matcher(asked.out()).find());
+    }
+}
