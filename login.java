@@ -185,7 +185,9 @@ public class login implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        return new Status().run(this, ui(false), false);
+        Ui ui = ui(false);
+        Status.show(this, ui);
+        return done(ui, KeyStore.of(env), 0);
     }
 
     Ui ui(boolean json) {
@@ -266,13 +268,32 @@ public class login implements Callable<Integer> {
     static final class Status implements Callable<Integer> {
         @ParentCommand login root;
         @Mixin JsonOption output;
+        @Option(names = "--check", description = "Also ask the Clone MCP endpoint whether the key is accepted (exit 1 if not).")
+        boolean check;
 
-        @Override public Integer call() { return run(root, root.ui(output.json), output.json); }
+        @Override public Integer call() {
+            Ui ui = root.ui(output.json);
+            show(root, ui);
+            return root.done(ui, KeyStore.of(root.env), check ? check(ui) : 0);
+        }
 
-        int run(login root, Ui ui, boolean json) {
+        /** initialize only, no session: accepted, rejected (the server's reason) or unreachable (the cause). */
+        private int check(Ui ui) {
+            ResolvedKey key = KeyResolver.resolve(root.env, KeyStore.of(root.env));
+            KeyCheck.Outcome outcome = KeyCheck.run(root.env, ui, key);
+            root.summary.check = outcome.verdict();
+            root.summary.checkReason = outcome.reason();
+            ui.line(outcome.sentence(key));
+            if (outcome.accepted()) return 0;
+            root.summary.failed(Text.redact(Text.clean(outcome.sentence(key), false)), 1);
+            return 1;
+        }
+
+        /** The contract's status lines (left out under --json) and the notes that go with them. */
+        static void show(login root, Ui ui) {
             KeyStore store = KeyStore.of(root.env);
             ResolvedKey key = KeyResolver.resolve(root.env, store);
-            if (!json) Printer.status(ui, key, store);
+            if (!ui.json()) Printer.status(ui, key, store);
             Optional<StoredKey> stored = store.read();
             if (Shadowing.storedIsShadowed(root.env, store)) {
                 ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
@@ -282,7 +303,6 @@ public class login implements Callable<Integer> {
                     .forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
             stored.filter(s -> !s.path().equals(store.configPath()))
                     .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
-            return root.done(ui, store, 0);
         }
     }
 
@@ -1438,15 +1458,20 @@ public class login implements Callable<Integer> {
             return new Session(sessionId, dashboard);
         }
 
-        private String startSession(String key) {
+        /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
+        static Map<String, Object> initializeParams(Env env, Ui ui) {
             Map<String, Object> clientInfo = new LinkedHashMap<>();
             clientInfo.put("name", "clone-loop");
-            clientInfo.put("version", VERSION);
+            clientInfo.put("version", PluginVersion.of(env, ui));
             Map<String, Object> init = new LinkedHashMap<>();
             init.put("protocolVersion", "2024-11-05");
             init.put("capabilities", Map.of());
             init.put("clientInfo", clientInfo);
-            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", init);
+            return init;
+        }
+
+        private String startSession(String key) {
+            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", initializeParams(env, ui));
             Mcp.payload("initialize", initialized);
             String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
             if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
@@ -1459,6 +1484,83 @@ public class login implements Callable<Integer> {
             call.put("arguments", arguments);
             JsonObject payload = Mcp.payload("tools/call", client.mcp(key, mcpSession, "tools/call", call));
             return Mcp.sessionId(payload);
+        }
+    }
+
+    /**
+     * The version the MCP initialize announces, as the Node command does: the plugin's, from
+     * PLUGIN_ROOT (Codex, first, as PLUGIN_DATA wins) or CLAUDE_PLUGIN_ROOT, reading
+     * .claude-plugin/plugin.json then .codex-plugin/plugin.json; without a plugin, this tool's own.
+     */
+    static final class PluginVersion {
+        static String of(Env env, Ui ui) {
+            for (String variable : List.of("PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT")) {
+                String root = env.get(variable).trim();
+                if (root.isEmpty()) continue;
+                for (String manifest : List.of(".claude-plugin", ".codex-plugin")) {
+                    Path file = Paths.get(root, manifest, "plugin.json");
+                    Optional<String> version = read(file);
+                    if (version.isPresent()) {
+                        ui.verbose("MCP clientInfo version " + version.get() + ", the plugin's (" + file + ").");
+                        return version.get();
+                    }
+                }
+            }
+            ui.verbose("MCP clientInfo version " + VERSION + ", this tool's own (no plugin manifest with a version in PLUGIN_ROOT "
+                    + "or CLAUDE_PLUGIN_ROOT).");
+            return VERSION;
+        }
+
+        private static Optional<String> read(Path manifest) {
+            try {
+                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOnly(o, "version")).filter(v -> !v.isBlank());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * status --check: asks the MCP endpoint (initialize only, no session started) whether the effective
+     * key is accepted. Rejected means the server refused the key (401, 403, a JSON-RPC error);
+     * unreachable means no answer about it (network, a deadline, a proxy, any other status).
+     */
+    static final class KeyCheck {
+        record Outcome(String verdict, String reason) {
+            boolean accepted() { return verdict.equals("accepted"); }
+
+            String sentence(ResolvedKey key) {
+                String which = key.demo() ? "The shared demo key" : "The key";
+                return switch (verdict) {
+                    case "accepted" -> "Check: " + which + " is accepted by the Clone MCP endpoint."
+                            + (key.demo() ? " It is the public demo, not a private key." : "");
+                    case "rejected" -> "Check: " + which + " is rejected by the Clone MCP endpoint: " + reason;
+                    default -> "Check: the Clone MCP endpoint could not be reached: " + reason;
+                };
+            }
+        }
+
+        static Outcome run(Env env, Ui ui, ResolvedKey key) {
+            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            Text.addSecret(key.token());
+            if (!Keys.isValid(key.token())) return new Outcome("rejected", Keys.invalidMessage("The key").replace("; it was not stored", "; it was not sent"));
+            DashboardClient.Reply reply;
+            try (DashboardClient client = new DashboardClient(env, ui)) {
+                reply = client.mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
+            } catch (CliException e) {
+                if (e.exitCode == 130) throw e;
+                return new Outcome("unreachable", e.getMessage());
+            }
+            if (reply.status() == 401 || reply.status() == 403) {
+                return new Outcome("rejected", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            }
+            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            try {
+                Mcp.payload("initialize", reply);
+                return new Outcome("accepted", null);
+            } catch (CliException e) {
+                return new Outcome(e.getMessage().startsWith("Clone MCP initialize failed:") ? "rejected" : "unreachable", e.getMessage());
+            }
         }
     }
 

@@ -19,6 +19,7 @@
 //SOURCES TwoStepLoginTest.java
 //SOURCES TerminalTest.java
 //SOURCES ReadmeTest.java
+//SOURCES CheckTest.java
 //SOURCES OfflineCommandsTest.java
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
@@ -54,7 +55,7 @@ public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
             LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
             ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class,
-            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class);
+            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class);
 
     public static void main(String[] args) {
         List<Class<?>> selected = args.length == 0 ? CLASSES

@@ -156,7 +156,8 @@ class CatalogTest {
 
     @Test @Order(2) void readmeSetupLinesRunAsWritten() throws Exception {
         Path secretFile = Files.writeString(tmp.resolve("clone_api_key"), SECRET + "\n", StandardCharsets.UTF_8);
-        Harness.Tool tool = tool("readme");
+        FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); // for status --check
+        Harness.Tool tool = tool("readme").with("CLONE_MCP_URL", dash.mcpUrl());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         List<String> lines = readmeCommandLines();
         List<String> kinds = new ArrayList<>();
@@ -191,11 +192,16 @@ class CatalogTest {
                 assertEquals("plugin config", json.get("source").getAsString(), r.toString());
                 assertEquals(LoginFlowTest.mask(SECRET), json.get("token").getAsString());
                 assertFalse(json.get("demo").getAsBoolean(), r.toString());
+            } else if (readmeLine.endsWith(" status --check")) {
+                kinds.add("status --check");
+                assertEquals("Check: The key is accepted by the Clone MCP endpoint.", r.outLines().get(r.outLines().size() - 1), r.toString());
+                assertEquals(SECRET, dash.calls(FakeDashboard.MCP_PATH).get(0).header("X-Clone-API-Key"));
             } else {
                 fail("a README line this test does not know how to check: " + readmeLine);
             }
         }
-        assertEquals(List.of("trust", "import-env", "set -", "status --json", "pinned set -"), kinds,
+        dash.close();
+        assertEquals(List.of("trust", "import-env", "set -", "status --json", "status --check", "pinned set -"), kinds,
                 "the README's setup lines, in order");
         assertTrue(servedCount("/" + commit + "/login.java") > 0, "the pinned line did not read the pinned script");
     }

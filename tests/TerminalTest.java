@@ -72,7 +72,7 @@ class TerminalTest {
 
         // a person types an old tab's address by hand, slowly, the line wrapping as they go
         String typo = callback + "?code=" + FakeDashboard.DEFAULT_CODE + "&state=" + FakeDashboard.WRONG_STATE;
-        assertTrue(joined().contains("Waiting up to 3m, until "), screen());
+        awaitScreen(Pattern.compile("Waiting up to 3m, until \\d\\d:\\d\\d:\\d\\d UTC"), Duration.ofSeconds(10));
         for (int i = 0; i < typo.length(); i += 12) {
             tmux("send-keys", "-l", typo.substring(i, Math.min(typo.length(), i + 12)));
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(150).toNanos()); // a person's pace, not a wait for the tool

@@ -1,0 +1,147 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The plugin's companion (contract sections 1 and 5): status --check asks the MCP endpoint whether the
+ * key works (initialize only), and initialize names the plugin's version when run as part of it.
+ */
+class CheckTest {
+    static final String KEY = "clone_live_check_key_Mv82Tz4q";
+
+    @TempDir Path tmp;
+    FakeDashboard dash;
+
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+
+    @AfterEach void stopDashboard() { dash.close(); }
+
+    Harness.Tool tool() throws IOException {
+        Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + KEY + "\"}\n");
+        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
+                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+    }
+
+    @Test
+    void anAcceptedKeyExitsZeroAfterTheStatusLines() throws IOException {
+        Harness.Result r = tool().run("status", "--check");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Source: plugin config", "Token: " + LoginFlowTest.mask(KEY), "Plugin config: " + tmp.resolve("data/auth.local.json"),
+                "Check: The key is accepted by the Clone MCP endpoint."), r.outLines());
+        List<FakeDashboard.Call> calls = dash.calls(FakeDashboard.MCP_PATH);
+        assertEquals(1, calls.size(), "initialize only: no session is started");
+        assertTrue(calls.get(0).body().contains("\"initialize\""));
+        assertEquals(KEY, calls.get(0).header("X-Clone-API-Key"));
+        r.assertNoSecrets(KEY).assertNoStackTrace();
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} {1}")
+    @CsvSource({"'', ''", "--verbose, ''", "'', --json", "--verbose, --json"})
+    void aRejectedKeyGivesTheServersReasonRedacted(String verbose, String json) throws IOException {
+        dash.initialize("mcp-initialize-401-echoes-key");
+        List<String> args = new java.util.ArrayList<>(List.of("status", "--check"));
+        if (!verbose.isEmpty()) args.add(0, verbose);
+        if (!json.isEmpty()) args.add(json);
+
+        Harness.Result r = tool().run(args.toArray(String[]::new));
+
+        assertEquals(1, r.exit(), r.toString());
+        String said = "Check: The key is rejected by the Clone MCP endpoint: HTTP 401: invalid key " + LoginFlowTest.mask(KEY);
+        assertTrue((json.isEmpty() ? r.out() : r.err()).contains(said), r.toString());
+        if (!json.isEmpty()) {
+            JsonObject o = JsonOutputTest.oneObject(r);
+            assertEquals("rejected", o.get("check").getAsString());
+            assertEquals("HTTP 401: invalid key " + LoginFlowTest.mask(KEY), o.get("check_reason").getAsString());
+            assertEquals(1, o.get("exit_code").getAsInt());
+        }
+        r.assertNoSecrets(KEY);
+    }
+
+    @Test
+    void anUnreachableEndpointIsSaidWithItsCause() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closed = s.getLocalPort();
+        }
+        Harness.Result r = tool().with("CLONE_MCP_URL", "http://127.0.0.1:" + closed + "/mcp").run("status", "--check", "--json");
+
+        assertEquals(1, r.exit(), r.toString());
+        JsonObject o = JsonOutputTest.oneObject(r);
+        assertEquals("unreachable", o.get("check").getAsString());
+        assertTrue(o.get("check_reason").getAsString().contains("connection refused"), o.toString());
+        assertEquals("plugin config", o.get("source").getAsString(), "the usual fields are there too");
+        r.assertNoSecrets(KEY).assertNoStackTrace();
+    }
+
+    @Test
+    void theDemoKeyIsCheckedAndNamedAsTheDemo() {
+        Harness.Result r = new Harness.Tool(tmp).with("CLONE_MCP_URL", dash.mcpUrl()).run("status", "--check", "--json");
+
+        assertEquals(0, r.exit(), r.toString());
+        JsonObject o = JsonOutputTest.oneObject(r);
+        assertEquals("accepted", o.get("check").getAsString());
+        assertNull(o.get("check_reason"));
+        assertTrue(o.get("demo").getAsBoolean());
+        assertTrue(r.err().contains("Check: The shared demo key is accepted by the Clone MCP endpoint. It is the public demo, not a private key."),
+                r.toString());
+        assertEquals(login.DEMO_TOKEN, dash.calls(FakeDashboard.MCP_PATH).get(0).header("X-Clone-API-Key"));
+    }
+
+    @Test
+    void anUnsafeEndpointIsRefusedBeforeAnyCall() throws IOException {
+        Harness.Result r = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp").run("status", "--check");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("CLONE_MCP_URL must be an https URL"), r.toString());
+        assertEquals(List.of(), dash.calls());
+    }
+
+    // ---- the plugin's version on the wire ----
+
+    @ParameterizedTest(name = "{0}/{1}")
+    @CsvSource({"PLUGIN_ROOT, .codex-plugin", "CLAUDE_PLUGIN_ROOT, .claude-plugin", "CLAUDE_PLUGIN_ROOT, .codex-plugin"})
+    void initializeCarriesThePluginsVersion(String variable, String manifestFolder) throws IOException {
+        Path plugin = Files.createDirectories(tmp.resolve("plugin").resolve(manifestFolder));
+        Files.writeString(plugin.resolve("plugin.json"), "{\"name\": \"clone-loop\", \"version\": \"0.14.13\"}\n");
+
+        Harness.Result r = tool().with(variable, tmp.resolve("plugin").toString()).run("--verbose", "connect");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("0.14.13", clientVersion());
+        assertTrue(r.err().contains("MCP clientInfo version 0.14.13, the plugin's (" + plugin.resolve("plugin.json") + ")."), r.toString());
+    }
+
+    @Test
+    void withoutAPluginItIsTheToolsOwnVersion() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("plugin-without-manifest"));
+        Harness.Result r = tool().with("CLAUDE_PLUGIN_ROOT", empty.toString()).run("--verbose", "status", "--check");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(login.VERSION, clientVersion());
+        assertTrue(r.err().contains("MCP clientInfo version " + login.VERSION + ", this tool's own"), r.toString());
+        assertFalse(r.err().contains("the plugin's"), r.toString());
+    }
+
+    String clientVersion() {
+        JsonObject init = JsonParser.parseString(dash.calls(FakeDashboard.MCP_PATH).get(0).body()).getAsJsonObject();
+        return init.getAsJsonObject("params").getAsJsonObject("clientInfo").get("version").getAsString();
+    }
+}
