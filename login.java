@@ -115,7 +115,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 // ============================================================================================
-// The command tree
+// The command tree: the root command (main, wiring, how failures are told), then one class per command
 // ============================================================================================
 
 @Command(name = "clone-login", mixinStandardHelpOptions = true, version = "clone-login " + login.VERSION,
@@ -262,8 +262,6 @@ public class login implements Callable<Integer> {
         boolean json;
     }
 
-    // ---- status -------------------------------------------------------------------------
-
     @Command(name = "status", description = "Show the effective key: where it comes from, masked, and the config path.")
     static final class Status implements Callable<Integer> {
         @ParentCommand login root;
@@ -306,12 +304,12 @@ public class login implements Callable<Integer> {
         }
     }
 
-    // ---- login --------------------------------------------------------------------------
-
     @Command(name = "login", description = {"Log in through the browser: get a private key, store it, and connect it to the Clone Dashboard.",
             "If the browser cannot reach this machine (SSH), paste the address it ends on here, or forward the port with ssh -L and pass --port.",
             "Without a terminal (agents, remote sessions): login --start prints the address to open and exits; "
-                    + "login --finish <address> completes the login with the address the browser ends on."})
+                    + "login --finish <address> completes the login with the address the browser ends on."}
+
+)
     static final class Login implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
@@ -351,8 +349,6 @@ public class login implements Callable<Integer> {
             }
         }
     }
-
-    // ---- import-env ---------------------------------------------------------------------
 
     /**
      * What set and import-env share: check the MCP URL first when a connect follows, write, report, say
@@ -396,10 +392,10 @@ public class login implements Callable<Integer> {
         }
     }
 
-    // ---- set ----------------------------------------------------------------------------
-
     @Command(name = "set", description = {"Store a key in the plugin config.",
-            "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."})
+            "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."}
+
+)
     static final class SetKey implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
@@ -439,8 +435,6 @@ public class login implements Callable<Integer> {
         }
     }
 
-    // ---- connect ------------------------------------------------------------------------
-
     @Command(name = "connect", description = "Connect the effective key to the Clone Dashboard (MCP start_session).")
     static final class Connect implements Callable<Integer> {
         @ParentCommand login root;
@@ -457,8 +451,6 @@ public class login implements Callable<Integer> {
             return root.done(ui, store, 0);
         }
     }
-
-    // ---- clear --------------------------------------------------------------------------
 
     @Command(name = "clear", description = "Delete the stored key, then show the effective key.")
     static final class Clear implements Callable<Integer> {
@@ -529,6 +521,112 @@ public class login implements Callable<Integer> {
             exitCode = code;
             return this;
         }
+    }
+
+    // ============================================================================================
+    // What every command runs on: the outside world, the one error
+    // ============================================================================================
+
+    /**
+     * Everything from outside: environment, home folder, clock, randomness (made only when a login
+     * needs it: seeding costs start-up time), standard input and the terminal. Built once in main from
+     * the real process; tests build their own.
+     */
+    record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
+               Terminal tty, String osName, boolean wsl) {
+        /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
+        record Terminal(java.io.Console console) {
+            static final Terminal NONE = new Terminal(null);
+        }
+
+        static Env system() {
+            java.io.Console console = System.console();
+            Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
+            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
+                    System.in, tty, System.getProperty("os.name", ""), detectWsl());
+        }
+
+        /** This environment and home folder with no terminal, nothing on standard input and the real clock: for tests. */
+        static Env of(Map<String, String> vars, Path home) {
+            return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
+                    System.getProperty("os.name", ""), false);
+        }
+
+        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl); }
+
+        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl); }
+
+        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl); }
+
+        java.io.Console console() { return tty.console(); }
+
+        boolean terminal() { return tty != Terminal.NONE; }
+
+
+        /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
+        static Path home(Map<String, String> vars) {
+            boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
+            String home = vars.getOrDefault(windows ? "USERPROFILE" : "HOME", "").trim();
+            return Paths.get(home.isEmpty() ? System.getProperty("user.home") : home);
+        }
+
+        /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
+        private static boolean isTerminal(java.io.Console console) {
+            try {
+                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+            } catch (ReflectiveOperationException e) {
+                return true;
+            }
+        }
+
+        private static boolean detectWsl() {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return false;
+            if (System.getenv("WSL_DISTRO_NAME") != null) return true;
+            try {
+                return Files.readString(Paths.get("/proc/version")).toLowerCase(Locale.ROOT).contains("microsoft");
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        String get(String name) { return vars.getOrDefault(name, ""); }
+
+        /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
+        String token() { return get("CLONE_API_TOKEN").trim(); }
+
+        String dashboardUrl() { return Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"); }
+
+        String mcpUrl() {
+            String v = get("CLONE_MCP_URL").trim();
+            return v.isEmpty() ? "https://api.clone.is/mcp" : v;
+        }
+
+        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
+
+        boolean onPath(String program) {
+            for (String dir : get("PATH").split(java.io.File.pathSeparator)) {
+                if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
+            }
+            return false;
+        }
+    }
+
+    /** The one domain exception: a message for people and the exit code that goes with it. */
+    static final class CliException extends RuntimeException {
+        final int exitCode;
+
+        CliException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     // ============================================================================================
@@ -802,8 +900,30 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /**
+     * What the person is told about the wait: once, as a length and a clock time. It is never redrawn.
+     * Any redraw moves the cursor away and back, and terminals (tmux, any VT100) forget on the way back
+     * that a typed line had reached the last column, so a character typed or pasted just then would be
+     * lost from the screen; the wait is said once instead.
+     */
+    static final class Countdown {
+        private final Ui ui;
+        private final Clock clock;
+
+        Countdown(Env env, Ui ui) {
+            this.ui = ui;
+            this.clock = env.clock();
+        }
+
+        void start(Duration timeout) {
+            String until = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC)
+                    .format(clock.instant().plus(timeout).truncatedTo(ChronoUnit.SECONDS));
+            ui.note("Waiting up to " + Durations.format(timeout) + ", until " + until + " UTC (press Ctrl-C to cancel).");
+        }
+    }
+
     // ============================================================================================
-    // The loopback receiver: one socket on 127.0.0.1 from bind to close, one result, a deadline
+    // The loopback receiver and the pages it answers the browser with
     // ============================================================================================
 
     static final class Receiver implements AutoCloseable {
@@ -1052,31 +1172,59 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /**
-     * What the person is told about the wait: once, as a length and a clock time. It is never redrawn.
-     * Any redraw moves the cursor away and back, and terminals (tmux, any VT100) forget on the way back
-     * that a typed line had reached the last column, so a character typed or pasted just then would be
-     * lost from the screen; the wait is said once instead.
-     */
-    static final class Countdown {
-        private final Ui ui;
-        private final Clock clock;
-
-        Countdown(Env env, Ui ui) {
-            this.ui = ui;
-            this.clock = env.clock();
+    static final class Pages {
+        record Page(int status, String contentType, String body) {
+            Page withStatus(int s) { return new Page(s, contentType, body); }
         }
 
-        void start(Duration timeout) {
-            String until = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC)
-                    .format(clock.instant().plus(timeout).truncatedTo(ChronoUnit.SECONDS));
-            ui.note("Waiting up to " + Durations.format(timeout) + ", until " + until + " UTC (press Ctrl-C to cancel).");
+        /* Each page says what is true when it is sent: it is sent once the login has done all it will do. */
+
+        static Page connected() {
+            return html(200, "Clone Loop connected", "Clone Loop is connected",
+                    "Your Clone API key is stored and connected to the Clone Dashboard. You can close this tab.");
+        }
+
+        static Page stored() {
+            return html(200, "Clone Loop key stored", "Your Clone API key is stored",
+                    "It was not connected to the Clone Dashboard (--no-connect). You can close this tab.");
+        }
+
+        static Page storedNotConnected(String reason) {
+            return html(502, "Clone Loop key stored, not connected", "Your key is stored, but not connected",
+                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run connect to try again.");
+        }
+
+        static Page failure(String reason) {
+            return html(502, "Clone Loop login failed", "Clone Loop login failed",
+                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run login again.");
+        }
+
+        static Page plain(int status, String text) { return new Page(status, "text/plain; charset=utf-8", text + "\n"); }
+
+        private static Page html(int status, String title, String heading, String paragraph) {
+            return new Page(status, "text/html; charset=utf-8", "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title + "</title>"
+                    + "<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;"
+                    + "background:#f6f6f4;color:#1d1d1b}main{max-width:32rem;padding:2rem;background:#fff;border-radius:12px;"
+                    + "box-shadow:0 1px 4px #0002}h1{font-size:1.4rem;margin:0 0 .5rem}</style></head><body><main><h1>"
+                    + heading + "</h1><p>" + paragraph + "</p></main></body></html>\n");
+        }
+
+        static void send(HttpExchange ex, Page page) throws IOException {
+            byte[] body = Text.redact(page.body()).getBytes(StandardCharsets.UTF_8);
+            var h = ex.getResponseHeaders();
+            h.set("Content-Type", page.contentType());
+            h.set("Cache-Control", "no-store");
+            h.set("Referrer-Policy", "no-referrer");
+            h.set("X-Content-Type-Options", "nosniff");
+            h.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+            h.set("Connection", "close");
+            ex.sendResponseHeaders(page.status(), body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
         }
     }
-
-    // ============================================================================================
-    // The browser
-    // ============================================================================================
 
     static final class Browsers {
         /** Never aborts the login: on a headless machine or a failed launch it prints the URL and goes on. */
@@ -1124,8 +1272,220 @@ public class login implements Callable<Integer> {
     }
 
     // ============================================================================================
-    // The dashboard client: code exchange and the MCP handshake, over Unirest
+    // The dashboard: connect, check, exchange and MCP, over one transport
     // ============================================================================================
+
+    /** Connects a key to the Clone Dashboard: MCP initialize, then tools/call start_session. */
+    static final class Connector {
+        record Session(String id, String dashboardUrl) {}
+
+        private final Env env;
+        private final Ui ui;
+        private final DashboardClient client;
+
+        Connector(Env env, Ui ui, DashboardClient client) {
+            this.env = env;
+            this.ui = ui;
+            this.client = client;
+        }
+
+        /**
+         * Connects a key that was just stored (login, set --connect, import-env --connect). When that fails,
+         * the error says the key is stored and that connect tries again.
+         */
+        static void connectStored(Env env, Ui ui, DashboardClient client, ResolvedKey key, KeyStore store, Summary summary) {
+            try {
+                summary.connected(new Connector(env, ui, client).connect(key));
+            } catch (CliException e) {
+                if (e.exitCode == 130) throw e;
+                String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
+                throw new CliException(e.exitCode, message + " The key is stored in " + store.configPath()
+                        + "; run 'clone-login connect' to try connecting again.");
+            }
+        }
+
+        Session connect(ResolvedKey key) {
+            if (key.demo()) {
+                throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
+                        + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
+            }
+            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            Text.addSecret(key.token());
+            Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
+            ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
+            ui.line("Source: " + key.source());
+            ui.line("Token: " + key.masked());
+            String sessionId = startSession(key.token());
+            String dashboard = env.dashboardUrl() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
+            ui.line("Connected Clone Loop to Clone Dashboard.");
+            ui.line("Clone session: " + Text.clean(sessionId, false));
+            ui.line("Dashboard: " + dashboard);
+            return new Session(sessionId, dashboard);
+        }
+
+        /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
+        static Map<String, Object> initializeParams(Env env, Ui ui) {
+            Map<String, Object> clientInfo = new LinkedHashMap<>();
+            clientInfo.put("name", "clone-loop");
+            clientInfo.put("version", PluginVersion.of(env, ui));
+            Map<String, Object> init = new LinkedHashMap<>();
+            init.put("protocolVersion", "2024-11-05");
+            init.put("capabilities", Map.of());
+            init.put("clientInfo", clientInfo);
+            return init;
+        }
+
+        private String startSession(String key) {
+            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", initializeParams(env, ui));
+            Mcp.payload("initialize", initialized);
+            String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
+            if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
+
+            Map<String, Object> arguments = new LinkedHashMap<>();
+            arguments.put("source", "agent");
+            arguments.put("source_detail", "clone-loop:" + Agent.id(env.vars()));
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("name", "start_session");
+            call.put("arguments", arguments);
+            JsonObject payload = Mcp.payload("tools/call", client.mcp(key, mcpSession, "tools/call", call));
+            return Mcp.sessionId(payload);
+        }
+    }
+
+    /**
+     * status --check: asks the MCP endpoint (initialize only, no session started) whether the effective
+     * key is accepted. Rejected means the server refused the key (401, 403, a JSON-RPC error);
+     * unreachable means no answer about it (network, a deadline, a proxy, any other status).
+     */
+    static final class KeyCheck {
+        record Outcome(String verdict, String reason) {
+            boolean accepted() { return verdict.equals("accepted"); }
+
+            String sentence(ResolvedKey key) {
+                String which = key.demo() ? "The shared demo key" : "The key";
+                return switch (verdict) {
+                    case "accepted" -> "Check: " + which + " is accepted by the Clone MCP endpoint."
+                            + (key.demo() ? " It is the public demo, not a private key." : "");
+                    case "rejected" -> "Check: " + which + " is rejected by the Clone MCP endpoint: " + reason;
+                    default -> "Check: the Clone MCP endpoint could not be reached: " + reason;
+                };
+            }
+        }
+
+        static Outcome run(Env env, Ui ui, ResolvedKey key) {
+            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            Text.addSecret(key.token());
+            if (!Keys.isValid(key.token())) return new Outcome("rejected", Keys.invalidMessage("The key").replace("; it was not stored", "; it was not sent"));
+            DashboardClient.Reply reply;
+            try (DashboardClient client = new DashboardClient(env, ui)) {
+                reply = client.mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
+            } catch (CliException e) {
+                if (e.exitCode == 130) throw e;
+                return new Outcome("unreachable", e.getMessage());
+            }
+            if (reply.status() == 401 || reply.status() == 403) {
+                return new Outcome("rejected", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            }
+            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            try {
+                Mcp.payload("initialize", reply);
+                return new Outcome("accepted", null);
+            } catch (CliException e) {
+                return new Outcome(e.getMessage().startsWith("Clone MCP initialize failed:") ? "rejected" : "unreachable", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The version the MCP initialize announces, as the Node command does: the plugin's, from
+     * PLUGIN_ROOT (Codex, first, as PLUGIN_DATA wins) or CLAUDE_PLUGIN_ROOT, reading
+     * .claude-plugin/plugin.json then .codex-plugin/plugin.json; without a plugin, this tool's own.
+     */
+    static final class PluginVersion {
+        static String of(Env env, Ui ui) {
+            for (String variable : List.of("PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT")) {
+                String root = env.get(variable).trim();
+                if (root.isEmpty()) continue;
+                for (String manifest : List.of(".claude-plugin", ".codex-plugin")) {
+                    Path file = Paths.get(root, manifest, "plugin.json");
+                    Optional<String> version = read(file);
+                    if (version.isPresent()) {
+                        ui.verbose("MCP clientInfo version " + version.get() + ", the plugin's (" + file + ").");
+                        return version.get();
+                    }
+                }
+            }
+            ui.verbose("MCP clientInfo version " + VERSION + ", this tool's own (no plugin manifest with a version in PLUGIN_ROOT "
+                    + "or CLAUDE_PLUGIN_ROOT).");
+            return VERSION;
+        }
+
+        private static Optional<String> read(Path manifest) {
+            try {
+                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOnly(o, "version")).filter(v -> !v.isBlank());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Reading MCP answers: plain JSON or server-sent events; JSON-RPC errors; the start_session result. */
+    static final class Mcp {
+        static JsonObject payload(String method, DashboardClient.Reply reply) {
+            if (!reply.ok()) {
+                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.status() + ": "
+                        + Text.clean(Text.first(reply.body(), 500), false));
+            }
+            JsonObject payload = firstJson(reply.body())
+                    .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
+            if (payload.has("error") && !payload.get("error").isJsonNull()) {
+                JsonElement error = payload.get("error");
+                String message = error.isJsonObject() ? Json.string(error.getAsJsonObject(), "message") : error.toString();
+                throw new CliException(1, "Clone MCP " + method + " failed: " + Text.clean(message, false));
+            }
+            return payload;
+        }
+
+        /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
+        static Optional<JsonObject> firstJson(String body) {
+            Optional<JsonObject> plain = Json.strictObject(body);
+            if (plain.isPresent()) return plain;
+            for (String event : body.replace("\r\n", "\n").split("\n\n")) {
+                StringBuilder data = new StringBuilder();
+                for (String line : event.split("\n")) {
+                    if (line.startsWith("data:")) {
+                        if (data.length() > 0) data.append('\n');
+                        data.append(line.substring(5).stripLeading());
+                    }
+                }
+                Optional<JsonObject> parsed = Json.strictObject(data.toString());
+                if (parsed.isPresent()) return parsed;
+            }
+            return Optional.empty();
+        }
+
+        static String sessionId(JsonObject payload) {
+            JsonObject result = payload.has("result") && payload.get("result").isJsonObject()
+                    ? payload.getAsJsonObject("result") : new JsonObject();
+            String text = "";
+            if (result.has("content") && result.get("content").isJsonArray() && result.getAsJsonArray("content").size() > 0
+                    && result.getAsJsonArray("content").get(0).isJsonObject()) {
+                text = Json.string(result.getAsJsonArray("content").get(0).getAsJsonObject(), "text");
+            }
+            if (result.has("isError") && result.get("isError").isJsonPrimitive() && result.get("isError").getAsBoolean()) {
+                throw new CliException(1, "start_session returned an error: "
+                        + (text.isBlank() ? "unknown MCP tool error" : Text.clean(text, false)));
+            }
+            if (text.isBlank()) throw new CliException(1, "start_session returned an empty response.");
+            String answer = text;
+            JsonObject body = Json.strictObject(answer).orElseThrow(() -> new CliException(1,
+                    "start_session returned a non-JSON response: " + Text.clean(Text.first(answer, 200), false)));
+            String id = Json.string(body, "session_id");
+            if (id.isBlank()) id = Json.string(body, "sessionId");
+            if (id.isBlank()) throw new CliException(1, "start_session did not return a Clone session id (no session_id in its answer).");
+            return id.trim();
+        }
+    }
 
     static final class DashboardClient implements AutoCloseable {
         static final int CONNECT_TIMEOUT_MS = 10_000;
@@ -1410,220 +1770,8 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** Connects a key to the Clone Dashboard: MCP initialize, then tools/call start_session. */
-    static final class Connector {
-        record Session(String id, String dashboardUrl) {}
-
-        private final Env env;
-        private final Ui ui;
-        private final DashboardClient client;
-
-        Connector(Env env, Ui ui, DashboardClient client) {
-            this.env = env;
-            this.ui = ui;
-            this.client = client;
-        }
-
-        /**
-         * Connects a key that was just stored (login, set --connect, import-env --connect). When that fails,
-         * the error says the key is stored and that connect tries again.
-         */
-        static void connectStored(Env env, Ui ui, DashboardClient client, ResolvedKey key, KeyStore store, Summary summary) {
-            try {
-                summary.connected(new Connector(env, ui, client).connect(key));
-            } catch (CliException e) {
-                if (e.exitCode == 130) throw e;
-                String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
-                throw new CliException(e.exitCode, message + " The key is stored in " + store.configPath()
-                        + "; run 'clone-login connect' to try connecting again.");
-            }
-        }
-
-        Session connect(ResolvedKey key) {
-            if (key.demo()) {
-                throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
-                        + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
-            }
-            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            Text.addSecret(key.token());
-            Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
-            ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
-            ui.line("Source: " + key.source());
-            ui.line("Token: " + key.masked());
-            String sessionId = startSession(key.token());
-            String dashboard = env.dashboardUrl() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
-            ui.line("Connected Clone Loop to Clone Dashboard.");
-            ui.line("Clone session: " + Text.clean(sessionId, false));
-            ui.line("Dashboard: " + dashboard);
-            return new Session(sessionId, dashboard);
-        }
-
-        /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
-        static Map<String, Object> initializeParams(Env env, Ui ui) {
-            Map<String, Object> clientInfo = new LinkedHashMap<>();
-            clientInfo.put("name", "clone-loop");
-            clientInfo.put("version", PluginVersion.of(env, ui));
-            Map<String, Object> init = new LinkedHashMap<>();
-            init.put("protocolVersion", "2024-11-05");
-            init.put("capabilities", Map.of());
-            init.put("clientInfo", clientInfo);
-            return init;
-        }
-
-        private String startSession(String key) {
-            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", initializeParams(env, ui));
-            Mcp.payload("initialize", initialized);
-            String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
-            if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
-
-            Map<String, Object> arguments = new LinkedHashMap<>();
-            arguments.put("source", "agent");
-            arguments.put("source_detail", "clone-loop:" + Agent.id(env.vars()));
-            Map<String, Object> call = new LinkedHashMap<>();
-            call.put("name", "start_session");
-            call.put("arguments", arguments);
-            JsonObject payload = Mcp.payload("tools/call", client.mcp(key, mcpSession, "tools/call", call));
-            return Mcp.sessionId(payload);
-        }
-    }
-
-    /**
-     * The version the MCP initialize announces, as the Node command does: the plugin's, from
-     * PLUGIN_ROOT (Codex, first, as PLUGIN_DATA wins) or CLAUDE_PLUGIN_ROOT, reading
-     * .claude-plugin/plugin.json then .codex-plugin/plugin.json; without a plugin, this tool's own.
-     */
-    static final class PluginVersion {
-        static String of(Env env, Ui ui) {
-            for (String variable : List.of("PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT")) {
-                String root = env.get(variable).trim();
-                if (root.isEmpty()) continue;
-                for (String manifest : List.of(".claude-plugin", ".codex-plugin")) {
-                    Path file = Paths.get(root, manifest, "plugin.json");
-                    Optional<String> version = read(file);
-                    if (version.isPresent()) {
-                        ui.verbose("MCP clientInfo version " + version.get() + ", the plugin's (" + file + ").");
-                        return version.get();
-                    }
-                }
-            }
-            ui.verbose("MCP clientInfo version " + VERSION + ", this tool's own (no plugin manifest with a version in PLUGIN_ROOT "
-                    + "or CLAUDE_PLUGIN_ROOT).");
-            return VERSION;
-        }
-
-        private static Optional<String> read(Path manifest) {
-            try {
-                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOnly(o, "version")).filter(v -> !v.isBlank());
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-        }
-    }
-
-    /**
-     * status --check: asks the MCP endpoint (initialize only, no session started) whether the effective
-     * key is accepted. Rejected means the server refused the key (401, 403, a JSON-RPC error);
-     * unreachable means no answer about it (network, a deadline, a proxy, any other status).
-     */
-    static final class KeyCheck {
-        record Outcome(String verdict, String reason) {
-            boolean accepted() { return verdict.equals("accepted"); }
-
-            String sentence(ResolvedKey key) {
-                String which = key.demo() ? "The shared demo key" : "The key";
-                return switch (verdict) {
-                    case "accepted" -> "Check: " + which + " is accepted by the Clone MCP endpoint."
-                            + (key.demo() ? " It is the public demo, not a private key." : "");
-                    case "rejected" -> "Check: " + which + " is rejected by the Clone MCP endpoint: " + reason;
-                    default -> "Check: the Clone MCP endpoint could not be reached: " + reason;
-                };
-            }
-        }
-
-        static Outcome run(Env env, Ui ui, ResolvedKey key) {
-            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            Text.addSecret(key.token());
-            if (!Keys.isValid(key.token())) return new Outcome("rejected", Keys.invalidMessage("The key").replace("; it was not stored", "; it was not sent"));
-            DashboardClient.Reply reply;
-            try (DashboardClient client = new DashboardClient(env, ui)) {
-                reply = client.mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
-            } catch (CliException e) {
-                if (e.exitCode == 130) throw e;
-                return new Outcome("unreachable", e.getMessage());
-            }
-            if (reply.status() == 401 || reply.status() == 403) {
-                return new Outcome("rejected", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
-            }
-            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
-            try {
-                Mcp.payload("initialize", reply);
-                return new Outcome("accepted", null);
-            } catch (CliException e) {
-                return new Outcome(e.getMessage().startsWith("Clone MCP initialize failed:") ? "rejected" : "unreachable", e.getMessage());
-            }
-        }
-    }
-
-    /** Reading MCP answers: plain JSON or server-sent events; JSON-RPC errors; the start_session result. */
-    static final class Mcp {
-        static JsonObject payload(String method, DashboardClient.Reply reply) {
-            if (!reply.ok()) {
-                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.status() + ": "
-                        + Text.clean(Text.first(reply.body(), 500), false));
-            }
-            JsonObject payload = firstJson(reply.body())
-                    .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
-            if (payload.has("error") && !payload.get("error").isJsonNull()) {
-                JsonElement error = payload.get("error");
-                String message = error.isJsonObject() ? Json.string(error.getAsJsonObject(), "message") : error.toString();
-                throw new CliException(1, "Clone MCP " + method + " failed: " + Text.clean(message, false));
-            }
-            return payload;
-        }
-
-        /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
-        static Optional<JsonObject> firstJson(String body) {
-            Optional<JsonObject> plain = Json.strictObject(body);
-            if (plain.isPresent()) return plain;
-            for (String event : body.replace("\r\n", "\n").split("\n\n")) {
-                StringBuilder data = new StringBuilder();
-                for (String line : event.split("\n")) {
-                    if (line.startsWith("data:")) {
-                        if (data.length() > 0) data.append('\n');
-                        data.append(line.substring(5).stripLeading());
-                    }
-                }
-                Optional<JsonObject> parsed = Json.strictObject(data.toString());
-                if (parsed.isPresent()) return parsed;
-            }
-            return Optional.empty();
-        }
-
-        static String sessionId(JsonObject payload) {
-            JsonObject result = payload.has("result") && payload.get("result").isJsonObject()
-                    ? payload.getAsJsonObject("result") : new JsonObject();
-            String text = "";
-            if (result.has("content") && result.get("content").isJsonArray() && result.getAsJsonArray("content").size() > 0
-                    && result.getAsJsonArray("content").get(0).isJsonObject()) {
-                text = Json.string(result.getAsJsonArray("content").get(0).getAsJsonObject(), "text");
-            }
-            if (result.has("isError") && result.get("isError").isJsonPrimitive() && result.get("isError").getAsBoolean()) {
-                throw new CliException(1, "start_session returned an error: "
-                        + (text.isBlank() ? "unknown MCP tool error" : Text.clean(text, false)));
-            }
-            if (text.isBlank()) throw new CliException(1, "start_session returned an empty response.");
-            String answer = text;
-            JsonObject body = Json.strictObject(answer).orElseThrow(() -> new CliException(1,
-                    "start_session returned a non-JSON response: " + Text.clean(Text.first(answer, 200), false)));
-            String id = Json.string(body, "session_id");
-            if (id.isBlank()) id = Json.string(body, "sessionId");
-            if (id.isBlank()) throw new CliException(1, "start_session did not return a Clone session id (no session_id in its answer).");
-            return id.trim();
-        }
-    }
-
     // ============================================================================================
-    // The key store and key resolution (contract sections 2 and 3)
+    // The key store and key resolution (contract sections 2, 3 and 6)
     // ============================================================================================
 
     record ResolvedKey(String token, String source, String masked, boolean demo) {
@@ -1649,6 +1797,46 @@ public class login implements Callable<Integer> {
         private static ResolvedKey secret(ResolvedKey key) {
             Text.addSecret(key.token());
             return key;
+        }
+    }
+
+    /** Section 6: a nonblank, different CLONE_API_TOKEN wins over the key just stored. */
+    static final class Shadowing {
+        /** The one test: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it. */
+        static boolean shadows(Env env, String stored) {
+            return !env.token().isEmpty() && !env.token().equals(stored);
+        }
+
+        static boolean storedIsShadowed(Env env, KeyStore store) {
+            return store.read().map(s -> shadows(env, s.token())).orElse(false);
+        }
+
+        static void warnBeforeLogin(Env env, Ui ui) {
+            if (env.token().isEmpty()) return;
+            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(env.token()) + ") and takes precedence over the key this login "
+                    + "stores. Unset CLONE_API_TOKEN afterwards to use the new key.");
+        }
+
+        static int warnAfterStore(Env env, Ui ui, String stored) {
+            if (!shadows(env, stored)) return 0;
+            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.token()) + ") takes precedence over the stored key ("
+                    + Mask.mask(stored) + "). To use the stored key, " + unsetAdvice(env)
+                    + ", and remove it from your shell profile or agent settings.");
+            return 3;
+        }
+
+        /** How to unset the variable in the shell the person is using. */
+        static String unsetAdvice(Env env) {
+            if (env.osName().toLowerCase(Locale.ROOT).contains("win")) {
+                return "unset CLONE_API_TOKEN (PowerShell: Remove-Item Env:CLONE_API_TOKEN; cmd: set CLONE_API_TOKEN=)";
+            }
+            String shell = Paths.get(env.get("SHELL").isBlank() ? "sh" : env.get("SHELL")).getFileName().toString();
+            return switch (shell) {
+                case "fish" -> "run: set -e CLONE_API_TOKEN";
+                case "csh", "tcsh" -> "run: unsetenv CLONE_API_TOKEN";
+                case "pwsh", "powershell" -> "run: Remove-Item Env:CLONE_API_TOKEN";
+                default -> "run: unset CLONE_API_TOKEN";
+            };
         }
     }
 
@@ -1694,7 +1882,6 @@ public class login implements Callable<Integer> {
 
         List<Path> candidates() { return candidates; }
 
-        // ---- reading ----
 
         /** What one candidate file holds: a key, or why it was skipped (nothing there: neither). */
         record Reading(Path path, String token, String skipped) {
@@ -1754,7 +1941,6 @@ public class login implements Callable<Integer> {
             }
         }
 
-        // ---- writing ----
 
         interface IoAction { void run() throws IOException; }
 
@@ -2158,46 +2344,6 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** Section 6: a nonblank, different CLONE_API_TOKEN wins over the key just stored. */
-    static final class Shadowing {
-        /** The one test: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it. */
-        static boolean shadows(Env env, String stored) {
-            return !env.token().isEmpty() && !env.token().equals(stored);
-        }
-
-        static boolean storedIsShadowed(Env env, KeyStore store) {
-            return store.read().map(s -> shadows(env, s.token())).orElse(false);
-        }
-
-        static void warnBeforeLogin(Env env, Ui ui) {
-            if (env.token().isEmpty()) return;
-            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(env.token()) + ") and takes precedence over the key this login "
-                    + "stores. Unset CLONE_API_TOKEN afterwards to use the new key.");
-        }
-
-        static int warnAfterStore(Env env, Ui ui, String stored) {
-            if (!shadows(env, stored)) return 0;
-            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.token()) + ") takes precedence over the stored key ("
-                    + Mask.mask(stored) + "). To use the stored key, " + unsetAdvice(env)
-                    + ", and remove it from your shell profile or agent settings.");
-            return 3;
-        }
-
-        /** How to unset the variable in the shell the person is using. */
-        static String unsetAdvice(Env env) {
-            if (env.osName().toLowerCase(Locale.ROOT).contains("win")) {
-                return "unset CLONE_API_TOKEN (PowerShell: Remove-Item Env:CLONE_API_TOKEN; cmd: set CLONE_API_TOKEN=)";
-            }
-            String shell = Paths.get(env.get("SHELL").isBlank() ? "sh" : env.get("SHELL")).getFileName().toString();
-            return switch (shell) {
-                case "fish" -> "run: set -e CLONE_API_TOKEN";
-                case "csh", "tcsh" -> "run: unsetenv CLONE_API_TOKEN";
-                case "pwsh", "powershell" -> "run: Remove-Item Env:CLONE_API_TOKEN";
-                default -> "run: unset CLONE_API_TOKEN";
-            };
-        }
-    }
-
     // ============================================================================================
     // Output
     // ============================================================================================
@@ -2270,60 +2416,6 @@ public class login implements Callable<Integer> {
         }
     }
 
-    static final class Pages {
-        record Page(int status, String contentType, String body) {
-            Page withStatus(int s) { return new Page(s, contentType, body); }
-        }
-
-        /* Each page says what is true when it is sent: it is sent once the login has done all it will do. */
-
-        static Page connected() {
-            return html(200, "Clone Loop connected", "Clone Loop is connected",
-                    "Your Clone API key is stored and connected to the Clone Dashboard. You can close this tab.");
-        }
-
-        static Page stored() {
-            return html(200, "Clone Loop key stored", "Your Clone API key is stored",
-                    "It was not connected to the Clone Dashboard (--no-connect). You can close this tab.");
-        }
-
-        static Page storedNotConnected(String reason) {
-            return html(502, "Clone Loop key stored, not connected", "Your key is stored, but not connected",
-                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run connect to try again.");
-        }
-
-        static Page failure(String reason) {
-            return html(502, "Clone Loop login failed", "Clone Loop login failed",
-                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run login again.");
-        }
-
-        static Page plain(int status, String text) { return new Page(status, "text/plain; charset=utf-8", text + "\n"); }
-
-        private static Page html(int status, String title, String heading, String paragraph) {
-            return new Page(status, "text/html; charset=utf-8", "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title + "</title>"
-                    + "<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;"
-                    + "background:#f6f6f4;color:#1d1d1b}main{max-width:32rem;padding:2rem;background:#fff;border-radius:12px;"
-                    + "box-shadow:0 1px 4px #0002}h1{font-size:1.4rem;margin:0 0 .5rem}</style></head><body><main><h1>"
-                    + heading + "</h1><p>" + paragraph + "</p></main></body></html>\n");
-        }
-
-        static void send(HttpExchange ex, Page page) throws IOException {
-            byte[] body = Text.redact(page.body()).getBytes(StandardCharsets.UTF_8);
-            var h = ex.getResponseHeaders();
-            h.set("Content-Type", page.contentType());
-            h.set("Cache-Control", "no-store");
-            h.set("Referrer-Policy", "no-referrer");
-            h.set("X-Content-Type-Options", "nosniff");
-            h.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-            h.set("Connection", "close");
-            ex.sendResponseHeaders(page.status(), body.length);
-            try (OutputStream os = ex.getResponseBody()) {
-                os.write(body);
-            }
-        }
-    }
-
     static final class Json {
         static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
         static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting()
@@ -2356,6 +2448,102 @@ public class login implements Callable<Integer> {
         static String string(JsonObject o, String field) {
             JsonElement e = o.get(field);
             return e != null && e.isJsonPrimitive() ? e.getAsString() : "";
+        }
+    }
+
+    static final class Text {
+        private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)?|\u001b[@-Z\\\\-_]|\u009b[0-?]*[ -/]*[@-~]");
+        private static final Map<String, Secret> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** Strips escape sequences and control characters; keeps line breaks (and tabs) only when asked. */
+        static String clean(String text, boolean keepNewlines) {
+            if (text == null) return "";
+            String s = ANSI.matcher(text).replaceAll("");
+            StringBuilder b = new StringBuilder(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if ((c == '\n' || c == '\t') && keepNewlines) b.append(c);
+                else if (c == '\n' || c == '\t' || c == '\r') b.append(' ');
+                else if (!Character.isISOControl(c) && Character.getType(c) != Character.FORMAT) b.append(c);
+            }
+            return b.toString();
+        }
+
+        static String escapeHtml(String s) {
+            StringBuilder b = new StringBuilder(s.length() + 16);
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '<' -> b.append("&lt;");
+                    case '>' -> b.append("&gt;");
+                    case '&' -> b.append("&amp;");
+                    case '"' -> b.append("&quot;");
+                    case '\'' -> b.append("&#39;");
+                    default -> b.append(c);
+                }
+            }
+            return b.toString();
+        }
+
+        static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
+
+        /**
+         * Registers a value (a key, an authorization code, a proxy password) that must never be printed in
+         * full: from then on it is replaced in every line, page and stack trace, also JSON-, URL- and
+         * HTML-escaped. A long one is masked like a key; a short one is hidden entirely and replaced only
+         * where it stands alone, so that it does not eat into other words.
+         */
+        static void addSecret(String secret) {
+            String s = secret == null ? "" : secret.trim();
+            addSecret(s, s.length() > 10 ? Mask.mask(s) : "[redacted]");
+        }
+
+        static void addSecret(String secret, String shown) {
+            String s = secret == null ? "" : secret.trim();
+            if (s.isEmpty()) return;
+            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), escapeHtml(s))) {
+                SECRETS.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
+                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
+            }
+        }
+
+        private record Secret(Pattern pattern, String shown) {}
+
+        static String redact(String text) {
+            String s = text == null ? "" : text;
+            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(SECRETS.entrySet());
+            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
+            for (Map.Entry<String, Secret> secret : longestFirst) {
+                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
+            }
+            return s;
+        }
+
+        /** A throwable's stack trace as --verbose shows it: redacted and stripped like every other line. */
+        static String stackTrace(Throwable e) {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            return redact(clean(trace.toString(), true));
+        }
+
+        /** A short reason for a failed call, from the most telling exception in the chain. */
+        static String describe(Throwable e) {
+            Throwable root = e;
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof AccessDeniedException a) return "permission denied (" + a.getFile() + ")";
+                if (t instanceof NoSuchFileException n) return "no such file or folder (" + n.getFile() + ")";
+                if (t instanceof FileSystemException f && f.getReason() != null) return f.getReason() + " (" + f.getFile() + ")";
+                if (t instanceof java.nio.file.NotDirectoryException f) return "not a folder (" + f.getFile() + ")";
+                if (t instanceof FileAlreadyExistsException f) return "already exists (" + f.getFile() + ")";
+                if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
+                if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
+                if (t instanceof java.net.ConnectException) return "connection refused";
+                if (t instanceof java.net.UnknownHostException) return "unknown host " + t.getMessage();
+                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + t.getMessage();
+                root = t;
+            }
+            if (root instanceof java.nio.channels.ClosedChannelException) return "the connection was closed";
+            String message = root.getMessage();
+            return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
         }
     }
 
@@ -2535,102 +2723,6 @@ public class login implements Callable<Integer> {
         }
     }
 
-    static final class Text {
-        private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)?|\u001b[@-Z\\\\-_]|\u009b[0-?]*[ -/]*[@-~]");
-        private static final Map<String, Secret> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
-
-        /** Strips escape sequences and control characters; keeps line breaks (and tabs) only when asked. */
-        static String clean(String text, boolean keepNewlines) {
-            if (text == null) return "";
-            String s = ANSI.matcher(text).replaceAll("");
-            StringBuilder b = new StringBuilder(s.length());
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if ((c == '\n' || c == '\t') && keepNewlines) b.append(c);
-                else if (c == '\n' || c == '\t' || c == '\r') b.append(' ');
-                else if (!Character.isISOControl(c) && Character.getType(c) != Character.FORMAT) b.append(c);
-            }
-            return b.toString();
-        }
-
-        static String escapeHtml(String s) {
-            StringBuilder b = new StringBuilder(s.length() + 16);
-            for (char c : s.toCharArray()) {
-                switch (c) {
-                    case '<' -> b.append("&lt;");
-                    case '>' -> b.append("&gt;");
-                    case '&' -> b.append("&amp;");
-                    case '"' -> b.append("&quot;");
-                    case '\'' -> b.append("&#39;");
-                    default -> b.append(c);
-                }
-            }
-            return b.toString();
-        }
-
-        static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
-
-        /**
-         * Registers a value (a key, an authorization code, a proxy password) that must never be printed in
-         * full: from then on it is replaced in every line, page and stack trace, also JSON-, URL- and
-         * HTML-escaped. A long one is masked like a key; a short one is hidden entirely and replaced only
-         * where it stands alone, so that it does not eat into other words.
-         */
-        static void addSecret(String secret) {
-            String s = secret == null ? "" : secret.trim();
-            addSecret(s, s.length() > 10 ? Mask.mask(s) : "[redacted]");
-        }
-
-        static void addSecret(String secret, String shown) {
-            String s = secret == null ? "" : secret.trim();
-            if (s.isEmpty()) return;
-            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), escapeHtml(s))) {
-                SECRETS.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
-                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
-            }
-        }
-
-        private record Secret(Pattern pattern, String shown) {}
-
-        static String redact(String text) {
-            String s = text == null ? "" : text;
-            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(SECRETS.entrySet());
-            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
-            for (Map.Entry<String, Secret> secret : longestFirst) {
-                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
-            }
-            return s;
-        }
-
-        /** A throwable's stack trace as --verbose shows it: redacted and stripped like every other line. */
-        static String stackTrace(Throwable e) {
-            java.io.StringWriter trace = new java.io.StringWriter();
-            e.printStackTrace(new PrintWriter(trace));
-            return redact(clean(trace.toString(), true));
-        }
-
-        /** A short reason for a failed call, from the most telling exception in the chain. */
-        static String describe(Throwable e) {
-            Throwable root = e;
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof AccessDeniedException a) return "permission denied (" + a.getFile() + ")";
-                if (t instanceof NoSuchFileException n) return "no such file or folder (" + n.getFile() + ")";
-                if (t instanceof FileSystemException f && f.getReason() != null) return f.getReason() + " (" + f.getFile() + ")";
-                if (t instanceof java.nio.file.NotDirectoryException f) return "not a folder (" + f.getFile() + ")";
-                if (t instanceof FileAlreadyExistsException f) return "already exists (" + f.getFile() + ")";
-                if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
-                if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
-                if (t instanceof java.net.ConnectException) return "connection refused";
-                if (t instanceof java.net.UnknownHostException) return "unknown host " + t.getMessage();
-                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + t.getMessage();
-                root = t;
-            }
-            if (root instanceof java.nio.channels.ClosedChannelException) return "the connection was closed";
-            String message = root.getMessage();
-            return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
-        }
-    }
-
     /** Splits a command line into words as a POSIX shell does: quotes and backslashes, no expansion. */
     static final class ShellWords {
         static List<String> split(String line) {
@@ -2710,107 +2802,5 @@ public class login implements Callable<Integer> {
             }
             return d;
         }
-    }
-
-    /** The one domain exception: a message for people and the exit code that goes with it. */
-    static final class CliException extends RuntimeException {
-        final int exitCode;
-
-        CliException(int exitCode, String message) {
-            super(message);
-            this.exitCode = exitCode;
-        }
-    }
-
-    /**
-     * Everything from outside: environment, home folder, clock, randomness (made only when a login
-     * needs it: seeding costs start-up time), standard input and the terminal. Built once in main from
-     * the real process; tests build their own.
-     */
-    record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
-               Terminal tty, String osName, boolean wsl) {
-        /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
-        record Terminal(java.io.Console console) {
-            static final Terminal NONE = new Terminal(null);
-        }
-
-        static Env system() {
-            java.io.Console console = System.console();
-            Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
-            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    System.in, tty, System.getProperty("os.name", ""), detectWsl());
-        }
-
-        /** This environment and home folder with no terminal, nothing on standard input and the real clock: for tests. */
-        static Env of(Map<String, String> vars, Path home) {
-            return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
-                    System.getProperty("os.name", ""), false);
-        }
-
-        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl); }
-
-        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl); }
-
-        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl); }
-
-        java.io.Console console() { return tty.console(); }
-
-        boolean terminal() { return tty != Terminal.NONE; }
-
-
-        /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
-        static Path home(Map<String, String> vars) {
-            boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
-            String home = vars.getOrDefault(windows ? "USERPROFILE" : "HOME", "").trim();
-            return Paths.get(home.isEmpty() ? System.getProperty("user.home") : home);
-        }
-
-        /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
-        private static boolean isTerminal(java.io.Console console) {
-            try {
-                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
-            } catch (ReflectiveOperationException e) {
-                return true;
-            }
-        }
-
-        private static boolean detectWsl() {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return false;
-            if (System.getenv("WSL_DISTRO_NAME") != null) return true;
-            try {
-                return Files.readString(Paths.get("/proc/version")).toLowerCase(Locale.ROOT).contains("microsoft");
-            } catch (IOException | RuntimeException e) {
-                return false;
-            }
-        }
-
-        String get(String name) { return vars.getOrDefault(name, ""); }
-
-        /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
-        String token() { return get("CLONE_API_TOKEN").trim(); }
-
-        String dashboardUrl() { return Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"); }
-
-        String mcpUrl() {
-            String v = get("CLONE_MCP_URL").trim();
-            return v.isEmpty() ? "https://api.clone.is/mcp" : v;
-        }
-
-        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
-
-        boolean onPath(String program) {
-            for (String dir : get("PATH").split(java.io.File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
-            }
-            return false;
-        }
-    }
-
-    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }
