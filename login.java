@@ -15,8 +15,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
+import com.google.gson.annotations.SerializedName;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import kong.unirest.core.Config;
@@ -193,7 +195,7 @@ public class login implements Callable<Integer> {
     Ui ui(boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return new Ui(json ? err : out, out, err, env.colour(), verbose, json);
+        return Ui.of(env, out, err, verbose, json);
     }
 
     /** Ends a command that succeeded: the effective key after it goes into the summary, which --json prints. */
@@ -218,7 +220,7 @@ public class login implements Callable<Integer> {
             message = "Unexpected error: " + ex + (verbose ? "" : " (run with --verbose for details)");
         }
         Ui ui = ui(json);
-        if (json) ui.json(summary.failed(Text.redact(Text.clean(message, true)), code));
+        if (json) ui.json(summary.failed(ui.safe(message), code));
         ui.error(message);
         if (verbose) ui.trace(ex);
         return code;
@@ -230,7 +232,7 @@ public class login implements Callable<Integer> {
         String message = Text.clean(ex.getMessage(), true);
         int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
         if (jsonRequested(args)) {
-            cmd.getOut().print(Json.SUMMARY.toJson(new Summary().failed(message, code)) + "\n");
+            cmd.getOut().print(Json.GSON.toJson(new Summary().failed(message, code)) + "\n");
             cmd.getOut().flush();
         }
         err.print(message + "\n");
@@ -283,7 +285,7 @@ public class login implements Callable<Integer> {
             root.summary.checkReason = outcome.reason();
             ui.line(outcome.sentence(key));
             if (outcome.accepted()) return 0;
-            root.summary.failed(Text.redact(Text.clean(outcome.sentence(key), false)), 1);
+            root.summary.failed(ui.safe(outcome.sentence(key)), 1);
             return 1;
         }
 
@@ -357,8 +359,8 @@ public class login implements Callable<Integer> {
      */
     static int storeAndConnect(login root, Ui ui, String token, String headline, boolean connect, Runnable afterStore) {
         Env env = root.env;
-        if (connect) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-        Text.addSecret(token);
+        if (connect) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+        env.secrets().add(token);
         KeyStore store = KeyStore.of(env);
         store.write(token, env.clock(), ui);
         root.summary.stored = true;
@@ -367,8 +369,8 @@ public class login implements Callable<Integer> {
         int exit = Shadowing.warnAfterStore(env, ui, token);
         if (connect) {
             ResolvedKey key = env.token().equals(token) ? KeyResolver.resolve(env, store) : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
-            try (DashboardClient client = new DashboardClient(env, ui)) {
-                Connector.connectStored(env, ui, client, key, store, root.summary);
+            try (Transport transport = new Transport(env, ui)) {
+                Connector.connectStored(env, ui, new DashboardApi(env, transport), key, store, root.summary);
             }
         }
         return root.done(ui, store, exit);
@@ -408,7 +410,7 @@ public class login implements Callable<Integer> {
             root.summary.started(true, connect);
             boolean fromStdin = key.equals("-");
             String token = (fromStdin ? readKey(root.env) : key).trim();
-            Text.addSecret(token);
+            root.env.secrets().add(token);
             if (token.isEmpty()) {
                 throw new ParameterException(self.commandLine(), fromStdin ? "No key on standard input." : "The key is empty.");
             }
@@ -445,8 +447,8 @@ public class login implements Callable<Integer> {
             root.summary.started(false, true);
             KeyStore store = KeyStore.of(root.env);
             ResolvedKey key = KeyResolver.resolve(root.env, store);
-            try (DashboardClient client = new DashboardClient(root.env, ui)) {
-                root.summary.connected(new Connector(root.env, ui, client).connect(key));
+            try (Transport transport = new Transport(root.env, ui)) {
+                root.summary.connected(new Connector(root.env, ui, new DashboardApi(root.env, transport)).connect(key));
             }
             return root.done(ui, store, 0);
         }
@@ -533,35 +535,43 @@ public class login implements Callable<Integer> {
      * the real process; tests build their own.
      */
     record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
-               Terminal tty, String osName, boolean wsl) {
+               Terminal tty, String osName, boolean wsl, Limits limits, Secrets secrets) {
         /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
         record Terminal(java.io.Console console) {
             static final Terminal NONE = new Terminal(null);
+        }
+
+        /** How long the tool waits on others: the contract's 10 s connect, 30 s answer, 20 s for another writer's lock. */
+        record Limits(Duration connect, Duration response, Duration lockWait) {
+            static final Limits CONTRACT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20));
         }
 
         static Env system() {
             java.io.Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
             return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    System.in, tty, System.getProperty("os.name", ""), detectWsl());
+                    System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
         }
 
-        /** This environment and home folder with no terminal, nothing on standard input and the real clock: for tests. */
+        /** This environment and home folder, no terminal, nothing on standard input, the real clock: for tests and embedding. */
         static Env of(Map<String, String> vars, Path home) {
             return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
-                    System.getProperty("os.name", ""), false);
+                    System.getProperty("os.name", ""), false, Limits.CONTRACT, new Secrets());
         }
 
-        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl); }
+        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl, limits, secrets); }
 
-        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl); }
+        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl, limits, secrets); }
 
-        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl); }
+        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl, limits, secrets); }
+
+        Env withOs(String os) { return new Env(vars, home, clock, random, stdin, tty, os, wsl, limits, secrets); }
+
+        Env withLimits(Limits l) { return new Env(vars, home, clock, random, stdin, tty, osName, wsl, l, secrets); }
 
         java.io.Console console() { return tty.console(); }
 
         boolean terminal() { return tty != Terminal.NONE; }
-
 
         /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
         static Path home(Map<String, String> vars) {
@@ -659,7 +669,7 @@ public class login implements Callable<Integer> {
             String dashboard = preflight();
             String state = Keys.newState(env.random().get());
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
-            CompletableFuture<DashboardClient> warmed = null;
+            CompletableFuture<Transport> warmed = null;
             try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
                 interruption.install(receiver);
                 String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
@@ -669,12 +679,12 @@ public class login implements Callable<Integer> {
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
                         + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
                         + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                warmed = DashboardClient.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                warmed = Transport.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
-                return complete(callback, state, dashboard, warmed.join(), receiver::answer, interruption);
+                return complete(callback, state, dashboard, new DashboardApi(env, warmed.join()), receiver::answer, interruption);
             } finally {
                 interruption.done();
-                if (warmed != null) warmed.thenAccept(DashboardClient::close);
+                if (warmed != null) warmed.thenAccept(Transport::close);
             }
         }
 
@@ -706,14 +716,14 @@ public class login implements Callable<Integer> {
             Pending.delete(store); // single-use: gone before the code is sent, so it can never be sent twice
             if (verdict.failure() != null) throw new CliException(1, verdict.failure());
             Receiver.Callback callback = verdict.callback();
-            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            if (options.connect()) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             store.checkWritable();
             Shadowing.warnBeforeLogin(env, ui);
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             interruption.install(null);
-            try (DashboardClient client = new DashboardClient(env, ui)) {
-                return complete(callback, pending.state(), DashboardClient.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard"),
-                        client, page -> { }, interruption);
+            try (Transport transport = new Transport(env, ui)) {
+                return complete(callback, pending.state(), DashboardApi.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard"),
+                        new DashboardApi(env, transport), page -> { }, interruption);
             } finally {
                 interruption.done();
             }
@@ -721,8 +731,8 @@ public class login implements Callable<Integer> {
 
         /** Checked before anything starts: https and proxies, a store that can be written, and CLONE_API_TOKEN said to win. */
         private String preflight() {
-            String dashboard = DashboardClient.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
-            if (options.connect()) DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            String dashboard = DashboardApi.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
+            if (options.connect()) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             store.checkWritable();
             Shadowing.warnBeforeLogin(env, ui);
             return dashboard;
@@ -732,20 +742,20 @@ public class login implements Callable<Integer> {
          * After a callback, a paste or --finish: exchange the single-use code, store the key, connect. The
          * browser's page is handed back last, with the outcome as it really was.
          */
-        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardClient client,
+        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardApi api,
                              java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
-            Text.addSecret(callback.code());
+            env.secrets().add(callback.code());
             Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
             try {
                 interruption.exchanging();
-                String token = client.exchange(dashboard, callback.code(), state);
+                String token = api.exchange(dashboard, callback.code(), state);
                 store.write(token, env.clock(), ui, interruption);
                 summary.stored = true;
                 Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
                 int exit = Shadowing.warnAfterStore(env, ui, token);
                 outcome = Pages.stored();
                 if (options.connect()) {
-                    Connector.connectStored(env, ui, client, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
+                    Connector.connectStored(env, ui, api, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
                     outcome = Pages.connected();
                 }
                 return exit;
@@ -771,14 +781,14 @@ public class login implements Callable<Integer> {
         static final String FILE = ".login-pending.json";
 
         static void save(KeyStore store, Pending pending, Ui ui) {
-            store.writeFile(FILE, Json.PRETTY.toJson(pending) + "\n", ui);
+            store.writeFile(FILE, Json.pretty(Json.GSON.toJsonTree(pending)) + "\n", ui);
         }
 
         static Pending load(KeyStore store, Clock clock) {
             Path file = store.folder().resolve(FILE);
             Pending pending;
             try {
-                pending = Json.strictObject(KeyStore.readSmallText(file)).map(o -> Json.SUMMARY.fromJson(o, Pending.class))
+                pending = Json.strictObject(KeyStore.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
                         .filter(p -> p.state() != null && p.redirectUri() != null && p.dashboard() != null && p.expiresAt() != null)
                         .orElseThrow(() -> new CliException(1, file + " is not a pending login this tool wrote. "
                                 + "Start again: clone-login login --start"));
@@ -1059,17 +1069,19 @@ public class login implements Callable<Integer> {
             }
         }
 
+        private void send(HttpExchange ex, Pages.Page p) throws IOException { Pages.send(ex, p, ui.secrets()); }
+
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 ui.verbose("Callback server: " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
                 String host = ex.getRequestHeaders().getFirst("Host");
                 if (host == null || !(host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()))) {
-                    Pages.send(ex, Pages.plain(400, "Bad Request: unexpected Host header."));
+                    send(ex, Pages.plain(400, "Bad Request: unexpected Host header."));
                 } else if (!ex.getRequestURI().getRawPath().equals("/callback")) {
-                    Pages.send(ex, Pages.plain(404, "Not Found"));
+                    send(ex, Pages.plain(404, "Not Found"));
                 } else if (!ex.getRequestMethod().equals("GET")) {
                     ex.getResponseHeaders().set("Allow", "GET");
-                    Pages.send(ex, Pages.plain(405, "Method Not Allowed"));
+                    send(ex, Pages.plain(405, "Method Not Allowed"));
                 } else {
                     callback(ex, Urls.parseQuery(ex.getRequestURI().getRawQuery()));
                 }
@@ -1080,15 +1092,15 @@ public class login implements Callable<Integer> {
             Verdict verdict = Verdict.of(query, expectedState);
             ui.verbose("Callback request: " + (verdict.failure() == null ? "authorization code received" : verdict.failure()));
             if (verdict.incomplete()) { // someone opened the bare address: not a callback, the wait goes on
-                Pages.send(ex, Pages.failure(verdict.failure()).withStatus(400));
+                send(ex, Pages.failure(verdict.failure()).withStatus(400));
                 return;
             }
             if (!taken.compareAndSet(false, true)) {
-                Pages.send(ex, Pages.plain(409, "This login has already received its callback. Check the terminal."));
+                send(ex, Pages.plain(409, "This login has already received its callback. Check the terminal."));
                 return;
             }
             if (verdict.failure() != null) {
-                Pages.send(ex, Pages.failure(verdict.failure()).withStatus(verdict.status()));
+                send(ex, Pages.failure(verdict.failure()).withStatus(verdict.status()));
                 result.completeExceptionally(new CliException(1, verdict.failure()));
                 return;
             }
@@ -1101,7 +1113,7 @@ public class login implements Callable<Integer> {
                 p = Pages.failure("The login did not finish in time. Check the terminal.");
             }
             try {
-                Pages.send(ex, p);
+                send(ex, p);
             } finally {
                 answered.countDown();
             }
@@ -1191,12 +1203,12 @@ public class login implements Callable<Integer> {
 
         static Page storedNotConnected(String reason) {
             return html(502, "Clone Loop key stored, not connected", "Your key is stored, but not connected",
-                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run connect to try again.");
+                    Text.escapeHtml(reason) + "</p><p>Return to the terminal and run connect to try again.");
         }
 
         static Page failure(String reason) {
             return html(502, "Clone Loop login failed", "Clone Loop login failed",
-                    Text.escapeHtml(Text.redact(reason)) + "</p><p>Return to the terminal and run login again.");
+                    Text.escapeHtml(reason) + "</p><p>Return to the terminal and run login again.");
         }
 
         static Page plain(int status, String text) { return new Page(status, "text/plain; charset=utf-8", text + "\n"); }
@@ -1210,8 +1222,9 @@ public class login implements Callable<Integer> {
                     + heading + "</h1><p>" + paragraph + "</p></main></body></html>\n");
         }
 
-        static void send(HttpExchange ex, Page page) throws IOException {
-            byte[] body = Text.redact(page.body()).getBytes(StandardCharsets.UTF_8);
+        /** Sends a page; its body passes through the run's redaction like every line (a reason may quote a server). */
+        static void send(HttpExchange ex, Page page, Secrets secrets) throws IOException {
+            byte[] body = secrets.redact(page.body()).getBytes(StandardCharsets.UTF_8);
             var h = ex.getResponseHeaders();
             h.set("Content-Type", page.contentType());
             h.set("Cache-Control", "no-store");
@@ -1281,21 +1294,21 @@ public class login implements Callable<Integer> {
 
         private final Env env;
         private final Ui ui;
-        private final DashboardClient client;
+        private final DashboardApi api;
 
-        Connector(Env env, Ui ui, DashboardClient client) {
+        Connector(Env env, Ui ui, DashboardApi api) {
             this.env = env;
             this.ui = ui;
-            this.client = client;
+            this.api = api;
         }
 
         /**
          * Connects a key that was just stored (login, set --connect, import-env --connect). When that fails,
          * the error says the key is stored and that connect tries again.
          */
-        static void connectStored(Env env, Ui ui, DashboardClient client, ResolvedKey key, KeyStore store, Summary summary) {
+        static void connectStored(Env env, Ui ui, DashboardApi api, ResolvedKey key, KeyStore store, Summary summary) {
             try {
-                summary.connected(new Connector(env, ui, client).connect(key));
+                summary.connected(new Connector(env, ui, api).connect(key));
             } catch (CliException e) {
                 if (e.exitCode == 130) throw e;
                 String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
@@ -1309,8 +1322,8 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
                         + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
             }
-            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            Text.addSecret(key.token());
+            DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            env.secrets().add(key.token());
             Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
@@ -1323,32 +1336,28 @@ public class login implements Callable<Integer> {
             return new Session(sessionId, dashboard);
         }
 
+        record InitializeParams(@SerializedName("protocolVersion") String protocolVersion, Map<String, Object> capabilities,
+                                @SerializedName("clientInfo") ClientInfo clientInfo) {}
+
+        record ClientInfo(String name, String version) {}
+
+        record ToolCall(String name, StartSessionArguments arguments) {}
+
+        record StartSessionArguments(String source, String sourceDetail) {}
+
         /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
-        static Map<String, Object> initializeParams(Env env, Ui ui) {
-            Map<String, Object> clientInfo = new LinkedHashMap<>();
-            clientInfo.put("name", "clone-loop");
-            clientInfo.put("version", PluginVersion.of(env, ui));
-            Map<String, Object> init = new LinkedHashMap<>();
-            init.put("protocolVersion", "2024-11-05");
-            init.put("capabilities", Map.of());
-            init.put("clientInfo", clientInfo);
-            return init;
+        static InitializeParams initializeParams(Env env, Ui ui) {
+            return new InitializeParams("2024-11-05", Map.of(), new ClientInfo("clone-loop", PluginVersion.of(env, ui)));
         }
 
         private String startSession(String key) {
-            DashboardClient.Reply initialized = client.mcp(key, null, "initialize", initializeParams(env, ui));
-            Mcp.payload("initialize", initialized);
+            Transport.Reply initialized = api.mcp(key, null, "initialize", initializeParams(env, ui));
+            Mcp.answer("initialize", initialized);
             String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
             if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
 
-            Map<String, Object> arguments = new LinkedHashMap<>();
-            arguments.put("source", "agent");
-            arguments.put("source_detail", "clone-loop:" + Agent.id(env.vars()));
-            Map<String, Object> call = new LinkedHashMap<>();
-            call.put("name", "start_session");
-            call.put("arguments", arguments);
-            JsonObject payload = Mcp.payload("tools/call", client.mcp(key, mcpSession, "tools/call", call));
-            return Mcp.sessionId(payload);
+            ToolCall call = new ToolCall("start_session", new StartSessionArguments("agent", "clone-loop:" + Agent.id(env.vars())));
+            return Mcp.sessionId(Mcp.answer("tools/call", api.mcp(key, mcpSession, "tools/call", call)));
         }
     }
 
@@ -1373,12 +1382,12 @@ public class login implements Callable<Integer> {
         }
 
         static Outcome run(Env env, Ui ui, ResolvedKey key) {
-            DashboardClient.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            Text.addSecret(key.token());
+            DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            env.secrets().add(key.token());
             if (!Keys.isValid(key.token())) return new Outcome("rejected", Keys.invalidMessage("The key").replace("; it was not stored", "; it was not sent"));
-            DashboardClient.Reply reply;
-            try (DashboardClient client = new DashboardClient(env, ui)) {
-                reply = client.mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
+            Transport.Reply reply;
+            try (Transport transport = new Transport(env, ui)) {
+                reply = new DashboardApi(env, transport).mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
             } catch (CliException e) {
                 if (e.exitCode == 130) throw e;
                 return new Outcome("unreachable", e.getMessage());
@@ -1388,7 +1397,7 @@ public class login implements Callable<Integer> {
             }
             if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
             try {
-                Mcp.payload("initialize", reply);
+                Mcp.answer("initialize", reply);
                 return new Outcome("accepted", null);
             } catch (CliException e) {
                 return new Outcome(e.getMessage().startsWith("Clone MCP initialize failed:") ? "rejected" : "unreachable", e.getMessage());
@@ -1422,7 +1431,7 @@ public class login implements Callable<Integer> {
 
         private static Optional<String> read(Path manifest) {
             try {
-                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOnly(o, "version")).filter(v -> !v.isBlank());
+                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOrEmpty(o.get("version"))).filter(v -> !v.isBlank());
             } catch (IOException e) {
                 return Optional.empty();
             }
@@ -1431,19 +1440,32 @@ public class login implements Callable<Integer> {
 
     /** Reading MCP answers: plain JSON or server-sent events; JSON-RPC errors; the start_session result. */
     static final class Mcp {
-        static JsonObject payload(String method, DashboardClient.Reply reply) {
+        record Answer(JsonElement error, JsonElement result) {}
+
+        record ToolResult(List<Content> content, @SerializedName("isError") Boolean isError) {
+            String text() { return content == null || content.isEmpty() || content.get(0) == null ? "" : Optional.ofNullable(content.get(0).text()).orElse(""); }
+        }
+
+        record Content(String type, String text) {}
+
+        record Started(String sessionId, @SerializedName("sessionId") String sessionIdInCamelCase) {
+            String id() { return sessionId != null && !sessionId.isBlank() ? sessionId : Optional.ofNullable(sessionIdInCamelCase).orElse(""); }
+        }
+
+        /** The JSON-RPC answer, or the failure the contract words: a non-2xx status, no message, or an error. */
+        static Answer answer(String method, Transport.Reply reply) {
             if (!reply.ok()) {
                 throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.status() + ": "
                         + Text.clean(Text.first(reply.body(), 500), false));
             }
-            JsonObject payload = firstJson(reply.body())
+            Answer answer = firstJson(reply.body()).flatMap(o -> Json.as(o, Answer.class))
                     .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
-            if (payload.has("error") && !payload.get("error").isJsonNull()) {
-                JsonElement error = payload.get("error");
-                String message = error.isJsonObject() ? Json.string(error.getAsJsonObject(), "message") : error.toString();
+            if (answer.error() != null && !answer.error().isJsonNull()) {
+                JsonElement error = answer.error();
+                String message = error.isJsonObject() ? Json.stringOrEmpty(error.getAsJsonObject().get("message")) : error.toString();
                 throw new CliException(1, "Clone MCP " + method + " failed: " + Text.clean(message, false));
             }
-            return payload;
+            return answer;
         }
 
         /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
@@ -1464,47 +1486,107 @@ public class login implements Callable<Integer> {
             return Optional.empty();
         }
 
-        static String sessionId(JsonObject payload) {
-            JsonObject result = payload.has("result") && payload.get("result").isJsonObject()
-                    ? payload.getAsJsonObject("result") : new JsonObject();
-            String text = "";
-            if (result.has("content") && result.get("content").isJsonArray() && result.getAsJsonArray("content").size() > 0
-                    && result.getAsJsonArray("content").get(0).isJsonObject()) {
-                text = Json.string(result.getAsJsonArray("content").get(0).getAsJsonObject(), "text");
-            }
-            if (result.has("isError") && result.get("isError").isJsonPrimitive() && result.get("isError").getAsBoolean()) {
-                throw new CliException(1, "start_session returned an error: "
-                        + (text.isBlank() ? "unknown MCP tool error" : Text.clean(text, false)));
+        /** start_session's answer: result.content[0].text is JSON holding session_id (or sessionId). */
+        static String sessionId(Answer answer) {
+            ToolResult result = Json.as(answer.result(), ToolResult.class).orElse(new ToolResult(List.of(), false));
+            String text = result.text();
+            if (Boolean.TRUE.equals(result.isError())) {
+                throw new CliException(1, "start_session returned an error: " + (text.isBlank() ? "unknown MCP tool error" : Text.clean(text, false)));
             }
             if (text.isBlank()) throw new CliException(1, "start_session returned an empty response.");
-            String answer = text;
-            JsonObject body = Json.strictObject(answer).orElseThrow(() -> new CliException(1,
-                    "start_session returned a non-JSON response: " + Text.clean(Text.first(answer, 200), false)));
-            String id = Json.string(body, "session_id");
-            if (id.isBlank()) id = Json.string(body, "sessionId");
-            if (id.isBlank()) throw new CliException(1, "start_session did not return a Clone session id (no session_id in its answer).");
-            return id.trim();
+            Started started = Json.strictObject(text).flatMap(o -> Json.as(o, Started.class)).orElseThrow(() -> new CliException(1,
+                    "start_session returned a non-JSON response: " + Text.clean(Text.first(text, 200), false)));
+            if (started.id().isBlank()) throw new CliException(1, "start_session did not return a Clone session id (no session_id in its answer).");
+            return started.id().trim();
         }
     }
 
-    static final class DashboardClient implements AutoCloseable {
-        static final int CONNECT_TIMEOUT_MS = 10_000;
-        static final int REQUEST_TIMEOUT_MS = 30_000;
+    /**
+     * The dashboard's two interfaces, as the contract's section 5 has them: the single-use code
+     * exchange, and MCP's JSON-RPC envelope. Both speak through the one Transport.
+     */
+    static final class DashboardApi {
+        record ExchangeRequest(String code, String state) {}
+
+        record ExchangeAnswer(JsonElement key, JsonElement error) {}
+
+        record RpcRequest(String jsonrpc, int id, String method, Object params) {}
+
+        private final Env env;
+        private final Transport transport;
+
+        DashboardApi(Env env, Transport transport) {
+            this.env = env;
+            this.transport = transport;
+        }
+
+        /** https (or loopback http) and a usable proxy, checked before any server, browser or network call. */
+        static String checkEndpoint(Env env, String url, String variable) {
+            Urls.requireSafe(url, variable);
+            Proxies.forUri(URI.create(url), env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> env.secrets().add(p.getPassword(), "***"));
+            return url;
+        }
+
+        /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
+        String exchange(String dashboard, String code, String state) {
+            Transport.Reply reply = transport.post(dashboard + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
+                    new ExchangeRequest(code, state), "Clone Loop login exchange");
+            ExchangeAnswer answer = Json.strictObject(reply.body()).flatMap(o -> Json.as(o, ExchangeAnswer.class))
+                    .orElse(new ExchangeAnswer(null, null));
+            if (!reply.ok()) {
+                String error = Json.stringOrEmpty(answer.error());
+                throw new CliException(1, error.isBlank() ? "Clone Loop login exchange failed with HTTP " + reply.status() : Text.clean(error, false));
+            }
+            String key = Json.stringOrEmpty(answer.key()).trim(); // a key of true or 42 is no key
+            if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
+            env.secrets().add(key);
+            Keys.requireValid(key, "The key the dashboard returned", 1);
+            return key;
+        }
+
+        /** One JSON-RPC call to the MCP endpoint, the key in its header, the session once there is one. */
+        Transport.Reply mcp(String key, String sessionId, String method, Object params) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            headers.put("Accept", "application/json, text/event-stream");
+            headers.put("X-Clone-API-Key", key);
+            if (sessionId != null) headers.put("mcp-session-id", sessionId);
+            return transport.post(env.mcpUrl(), headers, new RpcRequest("2.0", method.equals("initialize") ? 1 : 2, method, params),
+                    "Clone MCP " + method);
+        }
+    }
+
+    /**
+     * The one HTTP client every call goes through: proxies chosen per address as curl chooses them,
+     * a 10 s connect timeout and one deadline for the whole answer, body included, at most 1 MiB read,
+     * no redirects, no retries. Closing it stops its selector thread (the fast exit, below).
+     */
+    static final class Transport implements AutoCloseable {
         static final int MAX_BODY = 1 << 20;
         private static final ExecutorService CALLS = Executors.newCachedThreadPool(daemonThreads("clone-login-http"));
 
         record Reply(int status, Map<String, String> headers, String body, boolean tooLarge) {
             boolean ok() { return status >= 200 && status < 300; }
+
             String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
         }
 
         private final Env env;
         private final Ui ui;
-        private final Map<String, UnirestInstance> clients = new LinkedHashMap<>();
+        private final UnirestInstance http;
 
-        DashboardClient(Env env, Ui ui) {
+        Transport(Env env, Ui ui) {
             this.env = env;
             this.ui = ui;
+            this.http = new UnirestInstance(new Config());
+            // Proxy credentials go as a header on each CONNECT (post, below), not through Unirest: the
+            // Authenticator it would install also answers the dashboard's own Basic challenge with them.
+            http.config().connectTimeout((int) env.limits().connect().toMillis())
+                    .requestTimeout((int) env.limits().response().toMillis())
+                    .followRedirects(false)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .proxy(Proxies.selector(env.vars()))
+                    .setObjectMapper(new GsonObjectMapper(Json.GSON));
         }
 
         /**
@@ -1512,62 +1594,18 @@ public class login implements Callable<Integer> {
          * after the callback is quick: one throwaway POST through the whole stack to this login's own
          * loopback server (which answers 404 and ignores it), and the TLS context when the dashboard is https.
          */
-        static CompletableFuture<DashboardClient> warm(Env env, Ui ui, String ownLoopbackUrl) {
+        static CompletableFuture<Transport> warm(Env env, Ui ui, String ownLoopbackUrl) {
             return CompletableFuture.supplyAsync(() -> {
-                DashboardClient client = new DashboardClient(env, ui);
-                client.instanceFor(URI.create(env.dashboardUrl()));
-                client.instanceFor(URI.create(env.mcpUrl()));
+                Transport transport = new Transport(env, ui);
                 try {
-                    client.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up");
+                    transport.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up");
                     if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
                     // warming is only an optimisation
                 }
                 Json.strictObject(Json.GSON.toJson(Map.of("warm", List.of(1))));
-                return client;
+                return transport;
             }, Executors.newSingleThreadExecutor(daemonThreads("clone-login-warm")));
-        }
-
-        /** https (or loopback http) and a usable proxy, checked before any server, browser or network call. */
-        static String checkEndpoint(Env env, String url, String variable) {
-            Urls.requireSafe(url, variable);
-            Proxies.forUri(URI.create(url), env.vars());
-            return url;
-        }
-
-        /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
-        String exchange(String dashboard, String code, String state) {
-            String url = dashboard + "/api/auth/clone-loop/connect/exchange/";
-            Map<String, String> body = new LinkedHashMap<>();
-            body.put("code", code);
-            body.put("state", state);
-            Reply reply = post(url, Map.of("Content-Type", "application/json"), body, "Clone Loop login exchange");
-            JsonObject json = Json.objectOrEmpty(reply.body());
-            if (!reply.ok()) {
-                String error = Json.stringOnly(json, "error");
-                throw new CliException(1, error.isBlank()
-                        ? "Clone Loop login exchange failed with HTTP " + reply.status()
-                        : Text.clean(error, false));
-            }
-            String key = Json.stringOnly(json, "key").trim();
-            if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
-            Text.addSecret(key);
-            Keys.requireValid(key, "The key the dashboard returned", 1);
-            return key;
-        }
-
-        Reply mcp(String key, String sessionId, String method, Object params) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Content-Type", "application/json");
-            headers.put("Accept", "application/json, text/event-stream");
-            headers.put("X-Clone-API-Key", key);
-            if (sessionId != null) headers.put("mcp-session-id", sessionId);
-            Map<String, Object> rpc = new LinkedHashMap<>();
-            rpc.put("jsonrpc", "2.0");
-            rpc.put("id", method.equals("initialize") ? 1 : 2);
-            rpc.put("method", method);
-            rpc.put("params", params);
-            return post(env.mcpUrl(), headers, rpc, "Clone MCP " + method);
         }
 
         /**
@@ -1575,30 +1613,24 @@ public class login implements Callable<Integer> {
          * headers, and a peer that then drips its body would hold the login forever. The call runs on a
          * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
          */
-        private Reply post(String url, Map<String, String> headers, Object body, String what) {
+        Reply post(String url, Map<String, String> headers, Object body, String what) {
             URI uri = URI.create(url);
-            HttpRequestWithBody request = instanceFor(uri).post(url);
+            HttpRequestWithBody request = http.post(url);
             headers.forEach(request::header);
+            Proxies.forUri(uri, env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> request.header("Proxy-Authorization", Proxies.basic(p)));
             long started = System.nanoTime();
             AtomicReference<InputStream> stream = new AtomicReference<>();
             CompletableFuture<kong.unirest.core.HttpResponse<Reply>> call = CompletableFuture.supplyAsync(
                     () -> request.body(body).asObject(raw -> read(raw, stream)), CALLS);
             try {
-                var response = call.get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                Reply reply = response.getBody();
-                if (reply == null) {
-                    throw new CliException(1, what + " answer could not be read: " + response.getParsingError()
-                            .map(Text::describe).orElse("no body"));
-                }
-                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.status() + " ("
-                        + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                Reply reply = answered(call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS), what);
+                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.status() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
                 if (reply.status() == 407) throw Proxies.refused(what, Proxies.forUri(uri, env.vars()));
-                if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
                 return reply;
             } catch (TimeoutException e) {
                 abandon(call, stream);
                 throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within "
-                        + REQUEST_TIMEOUT_MS / 1000 + " s.");
+                        + Durations.format(env.limits().response()).replace("s", " s") + ".");
             } catch (InterruptedException e) {
                 abandon(call, stream);
                 Thread.currentThread().interrupt();
@@ -1606,6 +1638,15 @@ public class login implements Callable<Integer> {
             } catch (ExecutionException e) {
                 throw new CliException(1, what + " could not reach " + uri.getHost() + ": " + Text.describe(e.getCause()));
             }
+        }
+
+        private static Reply answered(kong.unirest.core.HttpResponse<Reply> response, String what) {
+            Reply reply = response.getBody();
+            if (reply == null) {
+                throw new CliException(1, what + " answer could not be read: " + response.getParsingError().map(Text::describe).orElse("no body"));
+            }
+            if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
+            return reply;
         }
 
         private static void abandon(CompletableFuture<?> call, AtomicReference<InputStream> stream) {
@@ -1632,25 +1673,16 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** Stops the HTTP clients' selector threads, which would otherwise hold up the JVM's exit by ~0.3 s. */
-        @Override public synchronized void close() {
-            clients.values().forEach(DashboardClient::stop);
-            clients.clear();
-        }
-
-        private static void stop(UnirestInstance instance) {
-            Object client = instance.config().getClient().getClient();
-            if (client instanceof HttpClient http) stopSelector(http);
-        }
-
         /**
-         * JDK 21+: HttpClient.shutdownNow(). JDK 17 has no public way, so the script opens
-         * java.net.http (//JAVA_OPTIONS) and stops the client's selector directly; without that the exit
-         * only waits the JVM's ~0.3 s for a thread that is still in native code.
+         * The fast exit. The HTTP client's selector thread sits in native code, and the JVM waits about
+         * 0.3 s for such threads at exit; so it is stopped here: HttpClient.shutdownNow() on JDK 21+, and
+         * on JDK 17, which has no public way, the selector itself, through the java.net.http package the
+         * script opens (//JAVA_OPTIONS --add-opens). Without that only the exit is slower.
          */
-        static void stopSelector(HttpClient http) {
+        @Override public void close() {
+            if (!(http.config().getClient().getClient() instanceof HttpClient client)) return;
             try {
-                HttpClient.class.getMethod("shutdownNow").invoke(http);
+                HttpClient.class.getMethod("shutdownNow").invoke(client);
                 return;
             } catch (NoSuchMethodException e) {
                 // JDK 17: below
@@ -1658,8 +1690,7 @@ public class login implements Callable<Integer> {
                 return;
             }
             try {
-                Object impl = field(http, "impl");
-                Object selector = field(impl, "selmgr");
+                Object selector = field(field(client, "impl"), "selmgr");
                 var shutdown = selector.getClass().getDeclaredMethod("shutdown");
                 shutdown.setAccessible(true);
                 shutdown.invoke(selector);
@@ -1672,27 +1703,6 @@ public class login implements Callable<Integer> {
             var f = owner.getClass().getDeclaredField(name);
             f.setAccessible(true);
             return f.get(owner);
-        }
-
-        private synchronized UnirestInstance instanceFor(URI uri) {
-            String origin = uri.getScheme() + "://" + uri.getAuthority();
-            return clients.computeIfAbsent(origin, o -> {
-                UnirestInstance instance = new UnirestInstance(new Config());
-                Config config = instance.config()
-                        .connectTimeout(CONNECT_TIMEOUT_MS)
-                        .requestTimeout(REQUEST_TIMEOUT_MS)
-                        .followRedirects(false)
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .setObjectMapper(new GsonObjectMapper());
-                Proxies.forUri(uri, env.vars()).ifPresent(proxy -> {
-                    // Credentials go as a header on the CONNECT, not through Unirest: the Authenticator it would
-                    // install also answers the dashboard's own Basic challenge with them. The JDK sends
-                    // Proxy-* headers to the proxy only, never inside the tunnel.
-                    config.proxy(new Proxy(proxy.getHost(), proxy.getPort()));
-                    if (proxy.isAuthenticated()) config.setDefaultHeader("Proxy-Authorization", Proxies.basic(proxy));
-                });
-                return instance;
-            });
         }
     }
 
@@ -1728,9 +1738,21 @@ public class login implements Callable<Integer> {
             int colon = userInfo.indexOf(':');
             String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
             String password = colon < 0 ? "" : userInfo.substring(colon + 1);
-            Text.addSecret(password, "***");
-            Text.addSecret(userInfo, "***");
             return new Proxy(p.getHost(), port, user, password);
+        }
+
+        /** The proxy for each address, for the one HTTP client: forUri as a java.net.ProxySelector. */
+        static java.net.ProxySelector selector(Map<String, String> env) {
+            return new java.net.ProxySelector() {
+                @Override public List<java.net.Proxy> select(URI uri) {
+                    return forUri(uri, env).map(p -> List.of(new java.net.Proxy(java.net.Proxy.Type.HTTP,
+                            InetSocketAddress.createUnresolved(p.getHost(), p.getPort())))).orElse(List.of(java.net.Proxy.NO_PROXY));
+                }
+
+                @Override public void connectFailed(URI uri, java.net.SocketAddress address, IOException e) {
+                    // the call reports the failure itself
+                }
+            };
         }
 
         /** The Proxy-Authorization value for a proxy with credentials. */
@@ -1788,14 +1810,14 @@ public class login implements Callable<Integer> {
 
     static final class KeyResolver {
         static ResolvedKey resolve(Env env, KeyStore store) {
-            if (!env.token().isEmpty()) return secret(ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT));
-            return store.read().map(s -> secret(ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)))
+            if (!env.token().isEmpty()) return secret(env, ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT));
+            return store.read().map(s -> secret(env, ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)))
                     .orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
         }
 
         /** Every key the tool has in hand is redacted from everything it prints, whatever echoes it back. */
-        private static ResolvedKey secret(ResolvedKey key) {
-            Text.addSecret(key.token());
+        private static ResolvedKey secret(Env env, ResolvedKey key) {
+            env.secrets().add(key.token());
             return key;
         }
     }
@@ -1907,7 +1929,7 @@ public class login implements Callable<Integer> {
         static Reading readOne(Path file) {
             try {
                 return Json.strictObject(readSmallText(file))
-                        .map(o -> Json.stringOnly(o, "clone_api_token").trim())
+                        .map(o -> Json.stringOrEmpty(o.get("clone_api_token")).trim())
                         .map(t -> new Reading(file, t, t.isEmpty() ? "it holds no clone_api_token" : ""))
                         .orElseGet(() -> new Reading(file, "", "it is not valid JSON"));
             } catch (NoSuchFileException e) {
@@ -1969,7 +1991,7 @@ public class login implements Callable<Integer> {
                     JsonObject content = existing(target, clock, ui);
                     content.addProperty("clone_api_token", token);
                     content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
-                    replace(target, Json.PRETTY.toJson(content) + "\n", gate);
+                    replace(target, Json.pretty(content) + "\n", gate);
                     ui.verbose("Wrote " + target + " (mode 0600).");
                 }
             } catch (IOException e) {
@@ -2360,15 +2382,24 @@ public class login implements Callable<Integer> {
         private final boolean colour;
         private final boolean verbose;
         private final boolean json;
+        private final Secrets secrets;
 
-        Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose, boolean json) {
+        private Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose, boolean json, Secrets secrets) {
             this.out = out;
             this.data = data;
             this.err = err;
             this.colour = colour;
             this.verbose = verbose;
             this.json = json;
+            this.secrets = secrets;
         }
+
+        /** Standard output and error for this run; under --json, people's lines go to standard error. */
+        static Ui of(Env env, PrintWriter out, PrintWriter err, boolean verbose, boolean json) {
+            return new Ui(json ? err : out, out, err, env.colour(), verbose, json, env.secrets());
+        }
+
+        Secrets secrets() { return secrets; }
 
         /** Whether standard output holds one JSON object (and people's lines go to standard error). */
         boolean json() { return json; }
@@ -2391,11 +2422,17 @@ public class login implements Callable<Integer> {
         }
 
         /** A stack trace under --verbose, redacted and stripped like every other line. */
-        synchronized void trace(Throwable e) { err.print(Text.stackTrace(e)); err.flush(); }
+        synchronized void trace(Throwable e) {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            err.print(secrets.redact(Text.clean(trace.toString(), true)));
+            err.flush();
+        }
 
-        synchronized void json(Summary summary) { data.print(Text.redact(Json.SUMMARY.toJson(summary)) + "\n"); data.flush(); }
+        synchronized void json(Summary summary) { data.print(secrets.redact(Json.GSON.toJson(summary)) + "\n"); data.flush(); }
 
-        private static String safe(String text) { return Text.redact(Text.clean(text, true)); }
+        /** A line as it may be shown: no control characters or escape sequences, no secret. */
+        String safe(String text) { return secrets.redact(Text.clean(text, true)); }
 
         private String paint(String code, String text) { return colour ? code + text + RESET : text; }
     }
@@ -2416,12 +2453,46 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /**
+     * The values this run must never print in full: every key it resolves, sends or receives, the
+     * authorization code, a proxy password. Every line, JSON object, page and --verbose stack trace
+     * leaves through redact(), which also finds them JSON-, URL- and HTML-escaped. A long one is masked
+     * like a key; a short one is hidden entirely, and only where it stands alone, so it does not eat
+     * into other words. One registry per run (per Env): nothing is shared between runs.
+     */
+    static final class Secrets {
+        private record Secret(Pattern pattern, String shown) {}
+
+        private final Map<String, Secret> forms = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void add(String secret) {
+            String s = secret == null ? "" : secret.trim();
+            add(s, s.length() > 10 ? Mask.mask(s) : "[redacted]");
+        }
+
+        void add(String secret, String shown) {
+            String s = secret == null ? "" : secret.trim();
+            if (s.isEmpty()) return;
+            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), Text.escapeHtml(s))) {
+                forms.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
+                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
+            }
+        }
+
+        String redact(String text) {
+            String s = text == null ? "" : text;
+            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(forms.entrySet());
+            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
+            for (Map.Entry<String, Secret> secret : longestFirst) {
+                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
+            }
+            return s;
+        }
+    }
+
+    /** JSON in and out through one Gson: field names in snake case (the config, --json, the pending login, start_session). */
     static final class Json {
-        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-        static final Gson PRETTY = new GsonBuilder().disableHtmlEscaping().setPrettyPrinting()
-                .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
-        /** The --json object: field names in snake case, absent fields left out. */
-        static final Gson SUMMARY = new GsonBuilder().disableHtmlEscaping()
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping()
                 .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
 
         /** A JSON object by RFC 8259 alone: no comments, single quotes, bare names or trailing data (Gson is lenient by default). */
@@ -2437,23 +2508,35 @@ public class login implements Callable<Integer> {
             }
         }
 
-        static JsonObject objectOrEmpty(String text) { return strictObject(text).orElseGet(JsonObject::new); }
+        /** The element as a record, or empty when its shape does not fit. */
+        static <T> Optional<T> as(JsonElement element, Class<T> type) {
+            try {
+                return element == null || element.isJsonNull() ? Optional.empty() : Optional.ofNullable(GSON.fromJson(element, type));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
 
-        /** The field when it is a JSON string, else empty: a key of true or 42 is no key. */
-        static String stringOnly(JsonObject o, String field) {
-            JsonElement e = o.get(field);
+        /** The element when it is a JSON string, else "": a key of true or 42 is no key. */
+        static String stringOrEmpty(JsonElement e) {
             return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
         }
 
-        static String string(JsonObject o, String field) {
-            JsonElement e = o.get(field);
-            return e != null && e.isJsonPrimitive() ? e.getAsString() : "";
+        /** Two-space indented, as the Node command writes the config. */
+        static String pretty(JsonElement element) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            try (JsonWriter writer = GSON.newJsonWriter(out)) {
+                writer.setIndent("  ");
+                GSON.toJson(element, writer);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return out.toString();
         }
     }
 
     static final class Text {
         private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)?|\u001b[@-Z\\\\-_]|\u009b[0-?]*[ -/]*[@-~]");
-        private static final Map<String, Secret> SECRETS = new java.util.concurrent.ConcurrentHashMap<>();
 
         /** Strips escape sequences and control characters; keeps line breaks (and tabs) only when asked. */
         static String clean(String text, boolean keepNewlines) {
@@ -2485,45 +2568,6 @@ public class login implements Callable<Integer> {
         }
 
         static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
-
-        /**
-         * Registers a value (a key, an authorization code, a proxy password) that must never be printed in
-         * full: from then on it is replaced in every line, page and stack trace, also JSON-, URL- and
-         * HTML-escaped. A long one is masked like a key; a short one is hidden entirely and replaced only
-         * where it stands alone, so that it does not eat into other words.
-         */
-        static void addSecret(String secret) {
-            String s = secret == null ? "" : secret.trim();
-            addSecret(s, s.length() > 10 ? Mask.mask(s) : "[redacted]");
-        }
-
-        static void addSecret(String secret, String shown) {
-            String s = secret == null ? "" : secret.trim();
-            if (s.isEmpty()) return;
-            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), escapeHtml(s))) {
-                SECRETS.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
-                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
-            }
-        }
-
-        private record Secret(Pattern pattern, String shown) {}
-
-        static String redact(String text) {
-            String s = text == null ? "" : text;
-            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(SECRETS.entrySet());
-            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
-            for (Map.Entry<String, Secret> secret : longestFirst) {
-                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
-            }
-            return s;
-        }
-
-        /** A throwable's stack trace as --verbose shows it: redacted and stripped like every other line. */
-        static String stackTrace(Throwable e) {
-            java.io.StringWriter trace = new java.io.StringWriter();
-            e.printStackTrace(new PrintWriter(trace));
-            return redact(clean(trace.toString(), true));
-        }
 
         /** A short reason for a failed call, from the most telling exception in the chain. */
         static String describe(Throwable e) {

@@ -319,8 +319,7 @@ class UnitTest {
     @Test
     void theUnsetAdviceNamesTheShellInUse(@TempDir Path dir) {
         java.util.function.BiFunction<String, String, String> advice = (os, shell) -> login.Shadowing.unsetAdvice(
-                new login.Env(Map.of("SHELL", shell), dir, Clock.systemUTC(), SecureRandom::new, java.io.InputStream.nullInputStream(),
-                        login.Env.Terminal.NONE, os, false));
+                login.Env.of(Map.of("SHELL", shell), dir).withOs(os));
         assertEquals("run: unset CLONE_API_TOKEN", advice.apply("Linux", "/bin/bash"));
         assertEquals("run: unset CLONE_API_TOKEN", advice.apply("Mac OS X", "/bin/zsh"));
         assertEquals("run: set -e CLONE_API_TOKEN", advice.apply("Linux", "/usr/bin/fish"));
@@ -353,9 +352,10 @@ class UnitTest {
                 .getMessage().contains("non-JSON"));
     }
 
-    private static JsonObject toolResult(String text, boolean isError) {
-        return login.Json.strictObject("{\"result\":{\"isError\":" + isError + ",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}")
-                .orElseThrow();
+    private static login.Mcp.Answer toolResult(String text, boolean isError) {
+        JsonObject payload = login.Json.strictObject("{\"result\":{\"isError\":" + isError + ",\"content\":[{\"type\":\"text\",\"text\":\""
+                + text + "\"}]}}").orElseThrow();
+        return login.Json.as(payload, login.Mcp.Answer.class).orElseThrow();
     }
 
     // ---- text from servers (contract section 8) ----
@@ -487,7 +487,7 @@ class UnitTest {
 
     private static login.Ui quietUi() {
         PrintWriter sink = new PrintWriter(new StringWriter());
-        return new login.Ui(sink, sink, sink, false, false, false);
+        return login.Ui.of(login.Env.of(Map.of(), Path.of(".")), sink, sink, false, false);
     }
 
     private static List<String> list(Path dir) throws Exception {
