@@ -293,7 +293,7 @@ public class login implements Callable<Integer> {
         static void show(login root, Ui ui) {
             KeyStore store = KeyStore.of(root.env);
             ResolvedKey key = KeyResolver.resolve(root.env, store);
-            if (!ui.json()) Printer.status(ui, key, store);
+            if (!ui.json()) Printer.effectiveKey(ui, key, store);
             Optional<StoredKey> stored = store.read();
             if (Shadowing.storedIsShadowed(root.env, store)) {
                 ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
@@ -468,7 +468,7 @@ public class login implements Callable<Integer> {
             deleted.stream().filter(p -> !p.equals(store.configPath()))
                     .forEach(p -> ui.note("Also deleted the key in the legacy " + p + ", which would have taken over."));
             ui.line("Current effective token:");
-            Printer.status(ui, KeyResolver.resolve(root.env, store), store);
+            Printer.effectiveKey(ui, KeyResolver.resolve(root.env, store), store);
             return root.done(ui, store, 0);
         }
     }
@@ -788,7 +788,7 @@ public class login implements Callable<Integer> {
             Path file = store.folder().resolve(FILE);
             Pending pending;
             try {
-                pending = Json.strictObject(KeyStore.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
+                pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
                         .filter(p -> p.state() != null && p.redirectUri() != null && p.dashboard() != null && p.expiresAt() != null)
                         .orElseThrow(() -> new CliException(1, file + " is not a pending login this tool wrote. "
                                 + "Start again: clone-login login --start"));
@@ -846,10 +846,10 @@ public class login implements Callable<Integer> {
     /**
      * Ctrl-C during a login: the JVM runs this hook, then exits with 130. It closes the port and says
      * exactly what happened: the key's rename is the one commit point, and the
-     * hook and that rename take turns (KeyStore.Gate), so "nothing was stored" is never said of a key
+     * hook and that rename take turns (SafeFiles.Gate), so "nothing was stored" is never said of a key
      * that was.
      */
-    static final class Interruption implements KeyStore.Gate {
+    static final class Interruption implements SafeFiles.Gate {
         private enum Phase { WAITING, EXCHANGING, STORED, DONE }
 
         private final Ui ui;
@@ -873,7 +873,7 @@ public class login implements Callable<Integer> {
         synchronized void exchanging() { phase = Phase.EXCHANGING; }
 
         /** The key is written only if Ctrl-C has not already been reported. */
-        @Override public synchronized boolean commit(KeyStore.IoAction rename) throws IOException {
+        @Override public synchronized boolean commit(SafeFiles.IoAction rename) throws IOException {
             if (phase == Phase.DONE) return false;
             rename.run();
             phase = Phase.STORED;
@@ -940,7 +940,7 @@ public class login implements Callable<Integer> {
         record Callback(String code, String state) {}
 
         /** What a callback's query means, decided without any socket (so it can be tested as a value). */
-        record Verdict(Callback callback, String failure, int status) {
+        record Verdict(Callback callback, String failure, int httpStatus) {
             static final String MISMATCH = "Clone Loop login callback state mismatch.";
             static final String INCOMPLETE = "The address is incomplete: it holds no state, code or error. "
                     + "Copy the whole address the browser ended on, including everything after '?'.";
@@ -1039,7 +1039,7 @@ public class login implements Callable<Integer> {
 
         /** Waits for the browser (or a pasted address) until the deadline; the countdown ticks once a second. */
         Callback await(Duration timeout, Countdown countdown, InputStream stdin, boolean noOpenGiven) throws InterruptedException {
-            startPasteReader(stdin);
+            new PasteReader(stdin, ui, expectedState, port(), this::pasted, () -> result.isDone() || closed.get()).start();
             countdown.start(timeout);
             try {
                 return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -1100,7 +1100,7 @@ public class login implements Callable<Integer> {
                 return;
             }
             if (verdict.failure() != null) {
-                send(ex, Pages.failure(verdict.failure()).withStatus(verdict.status()));
+                send(ex, Pages.failure(verdict.failure()).withStatus(verdict.httpStatus()));
                 result.completeExceptionally(new CliException(1, verdict.failure()));
                 return;
             }
@@ -1119,56 +1119,8 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /**
-         * A pasted redirect address completes the login exactly like the HTTP callback. Standard input is
-         * polled rather than read blockingly: a thread parked in a native read would hold up the JVM's
-         * exit by ~0.3 s once the login is done.
-         */
-        private void startPasteReader(InputStream stdin) {
-            Thread reader = new Thread(() -> {
-                ByteArrayOutputStream line = new ByteArrayOutputStream();
-                byte[] buffer = new byte[4096];
-                try {
-                    while (!result.isDone() && !closed.get()) {
-                        int available = stdin.available();
-                        if (available <= 0) {
-                            Thread.sleep(100);
-                            continue;
-                        }
-                        int n = stdin.read(buffer, 0, Math.min(available, buffer.length));
-                        if (n < 0) return;
-                        for (int i = 0; i < n; i++) {
-                            if (buffer[i] != '\n') {
-                                line.write(buffer[i]);
-                                continue;
-                            }
-                            String text = line.toString(StandardCharsets.UTF_8).trim();
-                            line.reset();
-                            if (!text.isEmpty()) pasted(text);
-                        }
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // standard input closed or unreadable: the HTTP callback still works
-                }
-            }, "clone-login-paste");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /** A typo or an old tab is forgiven: the person is told and the wait goes on; only this login's address ends it. */
-        private void pasted(String line) {
-            Optional<Map<String, String>> query = Urls.pastedQuery(line);
-            if (query.isEmpty()) {
-                ui.note("That does not look like the address the browser ended on; paste the whole http://127.0.0.1:"
-                        + port() + "/callback?... address.");
-                return;
-            }
-            Verdict verdict = Verdict.of(query.get(), expectedState);
-            if (verdict.incomplete() || verdict.mismatch()) {
-                ui.note((verdict.mismatch() ? "That address is from another login (its state does not match this one's). "
-                        : verdict.failure() + " ") + "Still waiting: paste the address this login's browser tab ended on.");
-                return;
-            }
+        /** A pasted address that is this login's: it completes the login exactly like the HTTP callback. */
+        private void pasted(Verdict verdict) {
             if (!taken.compareAndSet(false, true)) return;
             page.complete(Pages.plain(409, "This login was completed from the terminal."));
             if (verdict.failure() != null) result.completeExceptionally(new CliException(1, verdict.failure()));
@@ -1184,8 +1136,82 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /**
+     * The paste fallback: while the receiver waits, each line on standard input is read as the address
+     * the browser ended on. A typo or an old tab is forgiven (the person is told, the wait goes on);
+     * this login's own address goes to the receiver. Standard input is polled rather than read
+     * blockingly: a thread parked in a native read would hold up the JVM's exit by ~0.3 s.
+     */
+    static final class PasteReader {
+        private final InputStream stdin;
+        private final Ui ui;
+        private final String expectedState;
+        private final int port;
+        private final java.util.function.Consumer<Receiver.Verdict> deliver;
+        private final java.util.function.BooleanSupplier over;
+
+        PasteReader(InputStream stdin, Ui ui, String expectedState, int port, java.util.function.Consumer<Receiver.Verdict> deliver,
+                    java.util.function.BooleanSupplier over) {
+            this.stdin = stdin;
+            this.ui = ui;
+            this.expectedState = expectedState;
+            this.port = port;
+            this.deliver = deliver;
+            this.over = over;
+        }
+
+        void start() {
+            Thread reader = new Thread(this::readLines, "clone-login-paste");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void readLines() {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            byte[] buffer = new byte[4096];
+            try {
+                while (!over.getAsBoolean()) {
+                    int available = stdin.available();
+                    if (available <= 0) {
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    int n = stdin.read(buffer, 0, Math.min(available, buffer.length));
+                    if (n < 0) return;
+                    for (int i = 0; i < n; i++) {
+                        if (buffer[i] != '\n') {
+                            line.write(buffer[i]);
+                        } else {
+                            String text = line.toString(StandardCharsets.UTF_8).trim();
+                            line.reset();
+                            if (!text.isEmpty()) judge(text);
+                        }
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // standard input closed or unreadable: the HTTP callback still works
+            }
+        }
+
+        private void judge(String line) {
+            Optional<Map<String, String>> query = Urls.pastedQuery(line);
+            if (query.isEmpty()) {
+                ui.note("That does not look like the address the browser ended on; paste the whole http://127.0.0.1:"
+                        + port + "/callback?... address.");
+                return;
+            }
+            Receiver.Verdict verdict = Receiver.Verdict.of(query.get(), expectedState);
+            if (verdict.incomplete() || verdict.mismatch()) {
+                ui.note((verdict.mismatch() ? "That address is from another login (its state does not match this one's). "
+                        : verdict.failure() + " ") + "Still waiting: paste the address this login's browser tab ended on.");
+                return;
+            }
+            deliver.accept(verdict);
+        }
+    }
+
     static final class Pages {
-        record Page(int status, String contentType, String body) {
+        record Page(int httpStatus, String contentType, String body) {
             Page withStatus(int s) { return new Page(s, contentType, body); }
         }
 
@@ -1232,7 +1258,7 @@ public class login implements Callable<Integer> {
             h.set("X-Content-Type-Options", "nosniff");
             h.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
             h.set("Connection", "close");
-            ex.sendResponseHeaders(page.status(), body.length);
+            ex.sendResponseHeaders(page.httpStatus(), body.length);
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(body);
             }
@@ -1392,10 +1418,10 @@ public class login implements Callable<Integer> {
                 if (e.exitCode == 130) throw e;
                 return new Outcome("unreachable", e.getMessage());
             }
-            if (reply.status() == 401 || reply.status() == 403) {
-                return new Outcome("rejected", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            if (reply.httpStatus() == 401 || reply.httpStatus() == 403) {
+                return new Outcome("rejected", "HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
             }
-            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.status() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
+            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
             try {
                 Mcp.answer("initialize", reply);
                 return new Outcome("accepted", null);
@@ -1431,7 +1457,7 @@ public class login implements Callable<Integer> {
 
         private static Optional<String> read(Path manifest) {
             try {
-                return Json.strictObject(KeyStore.readSmallText(manifest)).map(o -> Json.stringOrEmpty(o.get("version"))).filter(v -> !v.isBlank());
+                return Json.strictObject(SafeFiles.readSmallText(manifest)).map(o -> Json.stringOrEmpty(o.get("version"))).filter(v -> !v.isBlank());
             } catch (IOException e) {
                 return Optional.empty();
             }
@@ -1455,7 +1481,7 @@ public class login implements Callable<Integer> {
         /** The JSON-RPC answer, or the failure the contract words: a non-2xx status, no message, or an error. */
         static Answer answer(String method, Transport.Reply reply) {
             if (!reply.ok()) {
-                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.status() + ": "
+                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.httpStatus() + ": "
                         + Text.clean(Text.first(reply.body(), 500), false));
             }
             Answer answer = firstJson(reply.body()).flatMap(o -> Json.as(o, Answer.class))
@@ -1535,7 +1561,7 @@ public class login implements Callable<Integer> {
                     .orElse(new ExchangeAnswer(null, null));
             if (!reply.ok()) {
                 String error = Json.stringOrEmpty(answer.error());
-                throw new CliException(1, error.isBlank() ? "Clone Loop login exchange failed with HTTP " + reply.status() : Text.clean(error, false));
+                throw new CliException(1, error.isBlank() ? "Clone Loop login exchange failed with HTTP " + reply.httpStatus() : Text.clean(error, false));
             }
             String key = Json.stringOrEmpty(answer.key()).trim(); // a key of true or 42 is no key
             if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
@@ -1565,8 +1591,8 @@ public class login implements Callable<Integer> {
         static final int MAX_BODY = 1 << 20;
         private static final ExecutorService CALLS = Executors.newCachedThreadPool(daemonThreads("clone-login-http"));
 
-        record Reply(int status, Map<String, String> headers, String body, boolean tooLarge) {
-            boolean ok() { return status >= 200 && status < 300; }
+        record Reply(int httpStatus, Map<String, String> headers, String body, boolean tooLarge) {
+            boolean ok() { return httpStatus >= 200 && httpStatus < 300; }
 
             String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
         }
@@ -1624,8 +1650,8 @@ public class login implements Callable<Integer> {
                     () -> request.body(body).asObject(raw -> read(raw, stream)), CALLS);
             try {
                 Reply reply = answered(call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS), what);
-                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.status() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
-                if (reply.status() == 407) throw Proxies.refused(what, Proxies.forUri(uri, env.vars()));
+                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                if (reply.httpStatus() == 407) throw Proxies.refused(what, Proxies.forUri(uri, env.vars()));
                 return reply;
             } catch (TimeoutException e) {
                 abandon(call, stream);
@@ -1862,23 +1888,21 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /** Where keys are stored, reading them in the contract's order, and writing and clearing the config (section 3). */
     static final class KeyStore {
         static final List<String> LEGACY_FOLDERS = List.of("clone-loop-clone-loop", "clone-loop-clone-labs",
                 "clone-clone-loop", "clone-clone-labs");
-        /** A config holds a key and a date; anything larger is not one of ours, and is never read. */
-        static final int MAX_SIZE = 1 << 20;
-        private static final DateTimeFormatter CORRUPT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(ZoneOffset.UTC);
-        private static final Duration LOCK_WAIT = Duration.ofSeconds(20);
 
         private final Path folder;
         private final boolean injected;
         private final List<Path> candidates;
+        private final Duration lockWait;
 
-        KeyStore(Path folder, boolean injected, List<Path> candidates) {
+        KeyStore(Path folder, boolean injected, List<Path> candidates, Duration lockWait) {
             this.folder = folder;
             this.injected = injected;
             this.candidates = candidates;
+            this.lockWait = lockWait;
         }
 
         static KeyStore of(Env env) {
@@ -1886,14 +1910,14 @@ public class login implements Callable<Integer> {
             String claude = env.get("CLAUDE_PLUGIN_DATA").trim();
             if (!codex.isEmpty() || !claude.isEmpty()) {
                 Path folder = Paths.get(codex.isEmpty() ? claude : codex);
-                return new KeyStore(folder, true, List.of(folder.resolve(AUTH_FILE)));
+                return new KeyStore(folder, true, List.of(folder.resolve(AUTH_FILE)), env.limits().lockWait());
             }
             Path data = env.home().resolve(".claude").resolve("plugins").resolve("data");
             Path folder = data.resolve("clone-labs-clone-loop");
             List<Path> candidates = new ArrayList<>();
             candidates.add(folder.resolve(AUTH_FILE));
             LEGACY_FOLDERS.forEach(f -> candidates.add(data.resolve(f).resolve(AUTH_FILE)));
-            return new KeyStore(folder, false, List.copyOf(candidates));
+            return new KeyStore(folder, false, List.copyOf(candidates), env.limits().lockWait());
         }
 
         Path configPath() { return folder.resolve(AUTH_FILE); }
@@ -1904,6 +1928,7 @@ public class login implements Callable<Integer> {
 
         List<Path> candidates() { return candidates; }
 
+        // ---- reading ----
 
         /** What one candidate file holds: a key, or why it was skipped (nothing there: neither). */
         record Reading(Path path, String token, String skipped) {
@@ -1928,7 +1953,7 @@ public class login implements Callable<Integer> {
 
         static Reading readOne(Path file) {
             try {
-                return Json.strictObject(readSmallText(file))
+                return Json.strictObject(SafeFiles.readSmallText(file))
                         .map(o -> Json.stringOrEmpty(o.get("clone_api_token")).trim())
                         .map(t -> new Reading(file, t, t.isEmpty() ? "it holds no clone_api_token" : ""))
                         .orElseGet(() -> new Reading(file, "", "it is not valid JSON"));
@@ -1941,62 +1966,45 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** Reads a regular file of at most 1 MiB as strict UTF-8; a FIFO, a folder or a huge file is never opened. */
-        static String readSmallText(Path file) throws IOException {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            if (!attributes.isRegularFile()) throw new IOException("it is not a regular file");
-            if (attributes.size() > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
-            byte[] bytes;
-            try (InputStream in = Files.newInputStream(file)) {
-                bytes = in.readNBytes(MAX_SIZE + 1);
-            }
-            if (bytes.length > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        }
+        // ---- writing ----
 
-        private static String readSmallTextOrEmpty(Path file) {
-            try {
-                return readSmallText(file);
-            } catch (IOException e) {
-                return "";
-            }
-        }
-
-
-        interface IoAction { void run() throws IOException; }
-
-        /** Decides, at the rename that makes a write visible, whether it may still happen (a login that Ctrl-C ended may not). */
-        interface Gate {
-            Gate OPEN = rename -> {
-                rename.run();
-                return true;
-            };
-
-            boolean commit(IoAction rename) throws IOException;
-        }
-
-        void write(String token, Clock clock, Ui ui) { write(token, clock, ui, Gate.OPEN); }
+        void write(String token, Clock clock, Ui ui) { write(token, clock, ui, SafeFiles.Gate.OPEN); }
 
         /**
          * Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock.
          * Only a lock that another live process holds is waited for; every other failure is reported at once.
          */
-        void write(String token, Clock clock, Ui ui, Gate gate) {
+        void write(String token, Clock clock, Ui ui, SafeFiles.Gate gate) {
             try {
-                ensureFolder(ui);
-                Path target = writeTarget();
-                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT, ui)) {
+                SafeFiles.ensureFolder(folder, ui);
+                Path target = SafeFiles.writeTarget(configPath());
+                try (FolderLock lock = FolderLock.acquire(folder, lockWait, ui)) {
                     Temporaries.removeStale(target);
                     JsonObject content = existing(target, clock, ui);
                     content.addProperty("clone_api_token", token);
                     content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
-                    replace(target, Json.pretty(content) + "\n", gate);
+                    SafeFiles.replace(target, Json.pretty(content) + "\n", gate);
                     ui.verbose("Wrote " + target + " (mode 0600).");
                 }
             } catch (IOException e) {
                 throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
             }
+        }
+
+        /** The existing file's fields, to keep; a file that is not strict JSON in UTF-8 is moved aside, never overwritten. */
+        private static JsonObject existing(Path target, Clock clock, Ui ui) throws IOException {
+            Optional<JsonObject> parsed;
+            try {
+                parsed = Json.strictObject(SafeFiles.readSmallText(target));
+            } catch (NoSuchFileException e) {
+                return new JsonObject();
+            } catch (CharacterCodingException e) {
+                parsed = Optional.empty();
+            }
+            if (parsed.isPresent()) return parsed.get();
+            Path aside = SafeFiles.moveAside(target, clock.instant());
+            ui.note("The existing " + target.getFileName() + " was not valid JSON; moved it aside to " + aside + ".");
+            return new JsonObject();
         }
 
         /**
@@ -2005,7 +2013,7 @@ public class login implements Callable<Integer> {
          */
         void checkWritable() {
             try {
-                writeTarget();
+                SafeFiles.writeTarget(configPath());
                 Path existing = folder.toAbsolutePath();
                 while (existing != null && !Files.exists(existing)) existing = existing.getParent();
                 if (existing != null && !Files.isWritable(existing)) {
@@ -2016,45 +2024,23 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /**
-         * The file a write replaces: auth.local.json itself, or, when it is a link to a regular file this
-         * user owns (a dotfiles setup), that file, so the link survives. Anything else is refused.
-         */
-        Path writeTarget() throws IOException {
-            Path config = configPath();
-            BasicFileAttributes here;
+        /** Writes one of the tool's own small files in the data folder (the pending login) the way the config is written. */
+        void writeFile(String name, String content, Ui ui) {
+            Path target = folder.resolve(name);
             try {
-                here = Files.readAttributes(config, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                return config;
-            }
-            Path target = config;
-            if (here.isSymbolicLink()) {
-                try {
-                    target = config.toRealPath();
-                } catch (NoSuchFileException e) {
-                    throw new IOException(AUTH_FILE + " is a symbolic link to a file that does not exist; remove the link or create its target");
+                SafeFiles.ensureFolder(folder, ui);
+                try (FolderLock lock = FolderLock.acquire(folder, lockWait, ui)) {
+                    Temporaries.removeStale(target);
+                    SafeFiles.replace(target, content, SafeFiles.Gate.OPEN);
                 }
-                here = Files.readAttributes(target, BasicFileAttributes.class);
-                if (!here.isRegularFile() || !Perms.ownedByCurrentUser(target)) {
-                    throw new IOException(AUTH_FILE + " is a symbolic link to " + target + ", which is not a regular file you own; "
-                            + "refusing to write through it");
-                }
-                if (here.size() > 0 && here.size() <= MAX_SIZE && Json.strictObject(readSmallTextOrEmpty(target)).isEmpty()) {
-                    throw new IOException(AUTH_FILE + " is a symbolic link to " + target + ", which is not a JSON config; "
-                            + "refusing to write through it");
-                }
+            } catch (IOException e) {
+                throw new CliException(1, "Could not write " + target + ": " + Text.describe(e) + ".");
             }
-            if (!here.isRegularFile()) throw new IOException(config + " is not a regular file; move it away and try again");
-            if (here.size() > MAX_SIZE) {
-                throw new IOException(target + " is larger than 1 MiB, so it is not a config this tool wrote; move it away and try again");
-            }
-            return target;
         }
 
         /**
          * Deletes every stored key in effect: the config (a link to it is removed, not its target), then
-         * each legacy file that would take over. Returns the files deleted.
+         * each legacy file that would take over. Needs no lock and no free space. Returns the files deleted.
          */
         List<Path> clear(Ui ui) {
             List<Path> deleted = new ArrayList<>();
@@ -2074,25 +2060,88 @@ public class login implements Callable<Integer> {
             }
             return deleted;
         }
+    }
 
-        private JsonObject existing(Path target, Clock clock, Ui ui) throws IOException {
-            String text;
-            try {
-                text = readSmallText(target);
-            } catch (NoSuchFileException e) {
-                return new JsonObject();
-            } catch (CharacterCodingException e) {
-                text = null;
+    /**
+     * How the tool's files are read and written, whatever they hold: small regular files only, strict
+     * UTF-8; atomic replacement through a new owner-only temporary; never through a link, except a
+     * config linked to a JSON file the user owns, which is written through; corrupt files kept aside.
+     */
+    static final class SafeFiles {
+        /** A config holds a key and a date; anything larger is not one of ours, and is never read. */
+        static final int MAX_SIZE = 1 << 20;
+        private static final DateTimeFormatter CORRUPT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC);
+
+        interface IoAction { void run() throws IOException; }
+
+        /** Decides, at the rename that makes a write visible, whether it may still happen (a login that Ctrl-C ended may not). */
+        interface Gate {
+            Gate OPEN = rename -> {
+                rename.run();
+                return true;
+            };
+
+            boolean commit(IoAction rename) throws IOException;
+        }
+
+        /** Reads a regular file of at most 1 MiB as strict UTF-8; a FIFO, a folder or a huge file is never opened. */
+        static String readSmallText(Path file) throws IOException {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) throw new IOException("it is not a regular file");
+            if (attributes.size() > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_SIZE + 1);
             }
-            Optional<JsonObject> parsed = text == null ? Optional.empty() : Json.strictObject(text);
-            if (parsed.isPresent()) return parsed.get();
-            Path aside = moveAside(target, clock.instant());
-            ui.note("The existing " + target.getFileName() + " was not valid JSON; moved it aside to " + aside + ".");
-            return new JsonObject();
+            if (bytes.length > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        }
+
+        /**
+         * The file a write of this path replaces: the path itself, or, when it is a link to a JSON file this
+         * user owns (a dotfiles setup), that file, so the link survives. Anything else is refused.
+         */
+        static Path writeTarget(Path path) throws IOException {
+            BasicFileAttributes here;
+            try {
+                here = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return path;
+            }
+            Path target = here.isSymbolicLink() ? throughLink(path) : path;
+            if (!here.isSymbolicLink() && !here.isRegularFile()) throw new IOException(path + " is not a regular file; move it away and try again");
+            if (Files.size(target) > MAX_SIZE) {
+                throw new IOException(target + " is larger than 1 MiB, so it is not a config this tool wrote; move it away and try again");
+            }
+            return target;
+        }
+
+        private static Path throughLink(Path link) throws IOException {
+            Path target;
+            try {
+                target = link.toRealPath();
+            } catch (NoSuchFileException e) {
+                throw new IOException(link.getFileName() + " is a symbolic link to a file that does not exist; remove the link or create its target");
+            }
+            String refusal = link.getFileName() + " is a symbolic link to " + target + ", which is not ";
+            BasicFileAttributes there = Files.readAttributes(target, BasicFileAttributes.class);
+            if (!there.isRegularFile() || !Perms.ownedByCurrentUser(target)) throw new IOException(refusal + "a regular file you own; refusing to write through it");
+            if (there.size() > 0 && there.size() <= MAX_SIZE && !isJson(target)) throw new IOException(refusal + "a JSON config; refusing to write through it");
+            return target;
+        }
+
+        private static boolean isJson(Path file) {
+            try {
+                return Json.strictObject(readSmallText(file)).isPresent();
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         /** Copies a corrupt file to a new owner-only file beside it; the atomic write then replaces the original. */
-        private static Path moveAside(Path target, Instant now) throws IOException {
+        static Path moveAside(Path target, Instant now) throws IOException {
             byte[] content = Files.readAllBytes(target);
             String base = target.getFileName() + ".corrupt-" + CORRUPT_STAMP.format(now);
             for (int i = 1; ; i++) {
@@ -2108,22 +2157,8 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** Temporary file in the target's folder, owner-only from creation, flushed, then renamed over. */
-        /** Writes one of the tool's own small files in the data folder (the pending login) the way the config is written. */
-        void writeFile(String name, String content, Ui ui) {
-            Path target = folder.resolve(name);
-            try {
-                ensureFolder(ui);
-                try (FolderLock lock = FolderLock.acquire(folder, LOCK_WAIT, ui)) {
-                    Temporaries.removeStale(target);
-                    replace(target, content, Gate.OPEN);
-                }
-            } catch (IOException e) {
-                throw new CliException(1, "Could not write " + target + ": " + Text.describe(e) + ".");
-            }
-        }
-
-        private static void replace(Path target, String content, Gate gate) throws IOException {
+        /** Temporary file in the target's folder, owner-only from creation, flushed, then renamed over (if the gate allows). */
+        static void replace(Path target, String content, Gate gate) throws IOException {
             Path tmp = Temporaries.write(target, content);
             try {
                 boolean committed = gate.commit(() -> {
@@ -2140,7 +2175,8 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private void ensureFolder(Ui ui) throws IOException {
+        /** Creates the folder owner-only when missing; warns, as ssh does, when others may write into it. */
+        static void ensureFolder(Path folder, Ui ui) throws IOException {
             if (Files.exists(folder) && !Files.isDirectory(folder)) throw new IOException(folder + " is not a folder");
             if (!Files.isDirectory(folder)) {
                 try {
@@ -2438,7 +2474,7 @@ public class login implements Callable<Integer> {
     }
 
     static final class Printer {
-        static void status(Ui ui, ResolvedKey key, KeyStore store) {
+        static void effectiveKey(Ui ui, ResolvedKey key, KeyStore store) {
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
             ui.line("Plugin config: " + store.configPath()

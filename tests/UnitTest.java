@@ -218,7 +218,7 @@ class UnitTest {
                 Map.of("error", "access_denied", "state", "nope"))) {
             login.Receiver.Verdict v = login.Receiver.Verdict.of(q, "s1");
             assertEquals("Clone Loop login callback state mismatch.", v.failure());
-            assertEquals(400, v.status());
+            assertEquals(400, v.httpStatus());
             assertNull(v.callback());
         }
     }
