@@ -31,6 +31,7 @@
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -46,10 +47,14 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The test suite's entry point. Classes are selected by name because classpath scanning finds nothing
- * inside a JBang jar. Prints one line per test, JUnit's summary, then "N passed, N failed".
+ * inside a JBang jar. Prints one line per test, each class's wall time, JUnit's summary, then "N passed, N failed".
  */
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
@@ -81,12 +86,20 @@ public class AllTests {
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        Map<String, Long> started = new ConcurrentHashMap<>();
+        Map<String, Long> classTimes = new ConcurrentSkipListMap<>();
         launcher.execute(request, summary, new TestExecutionListener() {
             TestPlan plan;
 
             @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
 
+            @Override public void executionStarted(TestIdentifier id) {
+                if (id.getSource().filter(ClassSource.class::isInstance).isPresent()) started.put(id.getUniqueId(), System.nanoTime());
+            }
+
             @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                Long from = started.get(id.getUniqueId());
+                if (from != null) classTimes.put(id.getDisplayName(), System.nanoTime() - from);
                 if (!id.isTest()) return;
                 String status = switch (result.getStatus()) {
                     case SUCCESSFUL -> "ok  ";
@@ -100,6 +113,10 @@ public class AllTests {
                         + result.getThrowable().map(t -> "\n       " + t.toString().lines().findFirst().orElse("")).orElse(""));
             }
         });
+        if (classes.size() > 1) {
+            classTimes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e ->
+                    out.printf(Locale.ROOT, "time %-22s %6.1f s%n", e.getKey(), e.getValue() / 1e9));
+        }
         return summary.getSummary();
     }
 }
