@@ -8,6 +8,8 @@
 //SOURCES Tls.java
 //SOURCES ConnectProxy.java
 //SOURCES Harness.java
+//SOURCES Contract.java
+//SOURCES Browser.java
 //SOURCES UnitTest.java
 //SOURCES CommandLineTest.java
 //SOURCES LocaleTest.java
@@ -63,6 +65,9 @@ public class AllTests {
             JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class);
 
     public static void main(String[] args) {
+        // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
+        // Env of a run in it says; runs here have no terminal, like a tool whose output is piped.
+        System.setProperty("picocli.ansi", "false");
         List<Class<?>> selected = args.length == 0 ? CLASSES
                 : CLASSES.stream().filter(c -> Arrays.asList(args).contains(c.getSimpleName())).toList();
         PrintWriter out = new PrintWriter(System.out, true);
