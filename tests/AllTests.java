@@ -30,6 +30,7 @@
 //SOURCES BrowserTest.java
 //SOURCES CatalogTest.java
 //SOURCES ProxyTest.java
+//SOURCES WholeProcessTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
@@ -62,7 +63,7 @@ public class AllTests {
     static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
             LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
             ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class,
-            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class);
+            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class, WholeProcessTest.class);
 
     public static void main(String[] args) {
         // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
