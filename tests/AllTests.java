@@ -58,12 +58,19 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * The test suite's entry point. Classes are selected by name because classpath scanning finds nothing
  * inside a JBang jar. Prints one line per test, each class's wall time, JUnit's summary, then "N passed, N failed".
+ *
+ * <p>Classes run at the same time, each class's tests one after another on one thread (a class may say
+ * otherwise, as SlowPeerTest does, or lock a shared resource). Most of the time goes to waiting and to
+ * the processes a few classes start, so more threads than cores pay off. The longest classes come first:
+ * the pool's idle threads take classes from the front of this list.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
-            ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class,
-            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class, WholeProcessTest.class);
+    static final List<Class<?>> CLASSES = List.of(SlowPeerTest.class, LocaleTest.class, CatalogTest.class, LoginFlowTest.class,
+            HostilePeerTest.class, OfflineCommandsTest.class, KeyStoreTest.class, ProxyTest.class, ReadmeTest.class, LauncherTest.class,
+            WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, FinishTest.class,
+            ConnectTest.class, CommandLineTest.class, BrowserTest.class, UnitTest.class);
+    /** Classes running at once; the variable TEST_THREADS overrides it (1: one class after another). */
+    static final int PARALLELISM = Integer.parseInt(System.getenv().getOrDefault("TEST_THREADS", "4"));
 
     public static void main(String[] args) {
         // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
@@ -89,6 +96,11 @@ public class AllTests {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(classes.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("junit.jupiter.execution.timeout.default", "3m")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", Boolean.toString(PARALLELISM > 1))
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", Integer.toString(PARALLELISM))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();

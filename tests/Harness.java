@@ -53,6 +53,8 @@ final class Harness {
             "CLONE_LOOP_AGENT_ID", "PLUGIN_DATA", "PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA", "CLAUDE_PLUGIN_ROOT", "CODEX_HOME",
             "CODEX_SESSION_ID", "CODEX_THREAD_ID", "BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR", "HTTPS_PROXY",
             "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+    /** The @ResourceLock of classes that run ./jbang with this user's JBang cache: two first compiles of one script would collide. */
+    static final String JBANG_CACHE = "the user's JBang cache";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Harness() {}

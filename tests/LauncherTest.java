@@ -2,6 +2,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The ways people start the tool: ./jbang login.java, the catalog alias clone-login, from another folder
  * and through a symlink. JBang's caches stay where this test run has them; only the tool's HOME is new.
  */
+@ResourceLock(Harness.JBANG_CACHE)
 class LauncherTest {
     private static Harness.Result launch(Path tmp, Path cwd, String launcher, String stdin, Map<String, String> extra, String... args) {
         return Harness.jbang(launcher, new Harness.Tool(tmp), cwd, extra, args).input(stdin).waitFor(java.time.Duration.ofMinutes(3));

@@ -2,6 +2,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ class ReadmeTest {
         }
     }
 
-    @Test
+    @Test @ResourceLock(Harness.JBANG_CACHE)
     void theFakeDashboardRecipeFinishesWithoutABrowser() throws Exception {
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/curl")), "the recipe's BROWSER is curl");
         List<List<String>> blocks = Harness.readmeShellBlocks("## Try the whole login without an account");
