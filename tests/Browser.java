@@ -72,7 +72,38 @@ final class Browser {
         } catch (IOException e) {
             answer = e.toString();
         }
-        fail("something still listens on port " + port + " (it answers GET / with " + answer + ")");
+        fail("something still listens on port " + port + " (it answers GET / with " + answer + "; " + listener(port) + ")");
+    }
+
+    /** Which process listens on the port of 127.0.0.1, as Linux tells (for a failure message). */
+    private static String listener(int port) {
+        try {
+            String hexPort = String.format(java.util.Locale.ROOT, ":%04X", port);
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/tcp"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 10 || !f[1].endsWith(hexPort) || !f[3].equals("0A")) continue;
+                String socket = "socket:[" + f[9] + "]";
+                try (var procs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+                    for (java.nio.file.Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                        try (var fds = java.nio.file.Files.list(proc.resolve("fd"))) {
+                            for (java.nio.file.Path fd : fds.toList()) {
+                                if (socket.equals(java.nio.file.Files.readSymbolicLink(fd).toString())) {
+                                    String pid = proc.getFileName().toString();
+                                    return "listener pid " + pid + (pid.equals(Long.toString(ProcessHandle.current().pid())) ? " (this JVM)" : "")
+                                            + ": " + new String(java.nio.file.Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ');
+                                }
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            // gone, or not ours to read
+                        }
+                    }
+                }
+                return "listening socket " + f[9] + " of no process found";
+            }
+            return "no listening socket in /proc/net/tcp now";
+        } catch (IOException | RuntimeException e) {
+            return "no /proc/net/tcp";
+        }
     }
 
     /** The loopback port of an authorize URL's redirect_uri. */
