@@ -84,11 +84,30 @@ public class AllTests {
         TestExecutionSummary audit = run(List.of(SecretAuditTest.class), out);
         for (TestExecutionSummary s : List.of(classes, audit)) s.printFailuresTo(out, 25);
         classes.printTo(out);
+        out.println(cpu());
         long failed = classes.getTotalFailureCount() + audit.getTotalFailureCount();
         long passed = classes.getTestsSucceededCount() + audit.getTestsSucceededCount();
         long skipped = classes.getTestsAbortedCount() + classes.getTestsSkippedCount() + audit.getTestsAbortedCount();
         out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
         System.exit(failed == 0 && classes.getTestsFoundCount() > 0 ? 0 : 1);
+    }
+
+    /**
+     * The CPU this JVM used (the tests and the runs in it) and, on Linux, the processes it started and
+     * waited for: on a machine with few cores that, not the tests' waiting, bounds the suite's time.
+     */
+    static String cpu() {
+        String own = ProcessHandle.current().info().totalCpuDuration().map(d -> String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1e3))
+                .orElse("?");
+        String children = "";
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the third on
+            children = String.format(Locale.ROOT, ", the processes it started %.1f s", (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0);
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "CPU: this JVM " + own + children;
     }
 
     /** Runs the classes, printing one line per test as it finishes. */
