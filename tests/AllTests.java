@@ -8,6 +8,8 @@
 //SOURCES Tls.java
 //SOURCES ConnectProxy.java
 //SOURCES Harness.java
+//SOURCES Contract.java
+//SOURCES Browser.java
 //SOURCES UnitTest.java
 //SOURCES CommandLineTest.java
 //SOURCES LocaleTest.java
@@ -28,9 +30,11 @@
 //SOURCES BrowserTest.java
 //SOURCES CatalogTest.java
 //SOURCES ProxyTest.java
+//SOURCES WholeProcessTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -46,18 +50,32 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The test suite's entry point. Classes are selected by name because classpath scanning finds nothing
- * inside a JBang jar. Prints one line per test, JUnit's summary, then "N passed, N failed".
+ * inside a JBang jar. Prints one line per test, each class's wall time, JUnit's summary, then "N passed, N failed".
+ *
+ * <p>Classes run at the same time, each class's tests one after another on one thread (a class may say
+ * otherwise, as SlowPeerTest does, or lock a shared resource). Most of the time goes to waiting and to
+ * the processes a few classes start, so more threads than cores pay off. The longest classes come first:
+ * the pool's idle threads take classes from the front of this list.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, CommandLineTest.class, OfflineCommandsTest.class, LauncherTest.class,
-            LoginFlowTest.class, ConnectTest.class, FinishTest.class, BrowserTest.class, LocaleTest.class, CatalogTest.class,
-            ProxyTest.class, KeyStoreTest.class, HostilePeerTest.class, SlowPeerTest.class,
-            JsonOutputTest.class, TwoStepLoginTest.class, TerminalTest.class, ReadmeTest.class, CheckTest.class);
+    static final List<Class<?>> CLASSES = List.of(SlowPeerTest.class, LocaleTest.class, CatalogTest.class, LoginFlowTest.class,
+            HostilePeerTest.class, OfflineCommandsTest.class, KeyStoreTest.class, ProxyTest.class, ReadmeTest.class, LauncherTest.class,
+            WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, FinishTest.class,
+            ConnectTest.class, CommandLineTest.class, BrowserTest.class, UnitTest.class);
+    /** Classes running at once; the variable TEST_THREADS overrides it (1: one class after another). */
+    static final int PARALLELISM = Integer.parseInt(System.getenv().getOrDefault("TEST_THREADS", "4"));
 
     public static void main(String[] args) {
+        // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
+        // Env of a run in it says; runs here have no terminal, like a tool whose output is piped.
+        System.setProperty("picocli.ansi", "false");
         List<Class<?>> selected = args.length == 0 ? CLASSES
                 : CLASSES.stream().filter(c -> Arrays.asList(args).contains(c.getSimpleName())).toList();
         PrintWriter out = new PrintWriter(System.out, true);
@@ -66,6 +84,7 @@ public class AllTests {
         TestExecutionSummary audit = run(List.of(SecretAuditTest.class), out);
         for (TestExecutionSummary s : List.of(classes, audit)) s.printFailuresTo(out, 25);
         classes.printTo(out);
+        out.println(cpu());
         long failed = classes.getTotalFailureCount() + audit.getTotalFailureCount();
         long passed = classes.getTestsSucceededCount() + audit.getTestsSucceededCount();
         long skipped = classes.getTestsAbortedCount() + classes.getTestsSkippedCount() + audit.getTestsAbortedCount();
@@ -73,20 +92,51 @@ public class AllTests {
         System.exit(failed == 0 && classes.getTestsFoundCount() > 0 ? 0 : 1);
     }
 
+    /**
+     * The CPU this JVM used (the tests and the runs in it) and, on Linux, the processes it started and
+     * waited for: on a machine with few cores that, not the tests' waiting, bounds the suite's time.
+     */
+    static String cpu() {
+        String own = ProcessHandle.current().info().totalCpuDuration().map(d -> String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1e3))
+                .orElse("?");
+        String children = "";
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the third on
+            children = String.format(Locale.ROOT, ", the processes it started %.1f s", (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0);
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "CPU: this JVM " + own + children;
+    }
+
     /** Runs the classes, printing one line per test as it finishes. */
     static TestExecutionSummary run(List<Class<?>> classes, PrintWriter out) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(classes.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("junit.jupiter.execution.timeout.default", "3m")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", Boolean.toString(PARALLELISM > 1))
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", Integer.toString(PARALLELISM))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        Map<String, Long> started = new ConcurrentHashMap<>();
+        Map<String, Long> classTimes = new ConcurrentSkipListMap<>();
         launcher.execute(request, summary, new TestExecutionListener() {
             TestPlan plan;
 
             @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
 
+            @Override public void executionStarted(TestIdentifier id) {
+                if (id.getSource().filter(ClassSource.class::isInstance).isPresent()) started.put(id.getUniqueId(), System.nanoTime());
+            }
+
             @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                Long from = started.get(id.getUniqueId());
+                if (from != null) classTimes.put(id.getDisplayName(), System.nanoTime() - from);
                 if (!id.isTest()) return;
                 String status = switch (result.getStatus()) {
                     case SUCCESSFUL -> "ok  ";
@@ -100,6 +150,10 @@ public class AllTests {
                         + result.getThrowable().map(t -> "\n       " + t.toString().lines().findFirst().orElse("")).orElse(""));
             }
         });
+        if (classes.size() > 1) {
+            classTimes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e ->
+                    out.printf(Locale.ROOT, "time %-22s %6.1f s%n", e.getKey(), e.getValue() / 1e9));
+        }
         return summary.getSummary();
     }
 }

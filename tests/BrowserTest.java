@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @DisabledOnOs(OS.WINDOWS)
 class BrowserTest {
-    static final String KEY = "clone_live_fixture_8fJ3kQ2mN7pR4tV9";
+    static final String KEY = Contract.LOGIN_KEY;
     static final List<String> FLAGS = List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-default-apps",
             "--disable-extensions", "--metrics-recording-only", "--no-default-browser-check");
@@ -56,16 +56,17 @@ class BrowserTest {
         if (chromium == null && ciOnLinux) fail("no chromium on PATH: .ci/run installs it on Linux CI");
         assumeTrue(chromium != null, "no chromium on PATH");
         Path data = tmp.resolve("data");
+        // a process, as a person starts it: next to Chromium's seconds its start costs nothing
         Harness.Running run = new Harness.Tool(tmp).with("BROWSER", browserScript(tmp, chromium).toString())
-                .with("CLAUDE_PLUGIN_DATA", data.toString()).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
+                .with("CLAUDE_PLUGIN_DATA", data.toString()).against(dash).process()
                 .start("--verbose", "login", "--timeout", "90s").closeInput();
-        run.awaitOut(Pattern.compile("(?m)^Authorize: "), Duration.ofSeconds(30));
+        run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
         return run.waitFor(Duration.ofSeconds(120));
     }
 
     @Test
     void chromiumCompletesTheLoginAndShowsTheSuccessPage(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
             Harness.Result r = loginInChromium(tmp, dash);
             assertEquals(0, r.exit(), r + "\n--- chromium\n" + readIfThere(tmp.resolve("chromium.log")));
             assertTrue(Harness.read(tmp.resolve("data/auth.local.json")).contains("\"clone_api_token\": \"" + KEY + "\""));
@@ -74,20 +75,20 @@ class BrowserTest {
             assertEquals(2, dash.calls(FakeDashboard.MCP_PATH).size());
             String dom = Harness.read(tmp.resolve("dom.html"));
             assertTrue(dom.contains("Clone Loop is connected"), dom);
-            assertFalse(dom.contains(KEY) || dom.contains(FakeDashboard.DEFAULT_CODE), "the page holds no secret");
+            assertFalse(dom.contains(KEY) || dom.contains(Contract.CODE), "the page holds no secret");
             assertTrue(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
             // Chromium reached the callback once; anything else it asked for (its favicon) was answered and ignored
             List<String> requests = r.errLines().stream().filter(l -> l.startsWith("[verbose] Callback server: "))
                     .map(l -> l.substring("[verbose] Callback server: ".length())).toList();
             assertEquals(1, requests.stream().filter("GET /callback"::equals).count(), requests.toString());
             assertTrue(List.of("GET /callback", "GET /favicon.ico", "POST /warm-up").containsAll(requests), requests.toString());
-            r.assertNoSecrets(KEY, FakeDashboard.DEFAULT_CODE).assertNoStackTrace();
+            r.assertNoSecrets(KEY, Contract.CODE).assertNoStackTrace();
         }
     }
 
     @Test
     void chromiumShowsTheFailurePageWithItsReason(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures")).exchange("exchange-expired.http")) {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures()).exchange("exchange-expired.http")) {
             Harness.Result r = loginInChromium(tmp, dash);
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains("Authorization code expired. Start the login again."), r.toString());
@@ -95,7 +96,7 @@ class BrowserTest {
             String dom = Harness.read(tmp.resolve("dom.html"));
             assertTrue(dom.contains("Clone Loop login failed") && dom.contains("Authorization code expired. Start the login again."), dom);
             assertEquals(0, dash.calls(FakeDashboard.MCP_PATH).size());
-            r.assertNoSecrets(FakeDashboard.DEFAULT_CODE);
+            r.assertNoSecrets(Contract.CODE);
         }
     }
 

@@ -69,10 +69,8 @@ class CatalogTest {
     static final String SECRET = "clone_ci_secret_key_Q7w2e9R4";
     static final String UNTRUSTED = " is not from a trusted source and user did not confirm trust thus aborting.";
     static final Duration RUN_LIMIT = Duration.ofMinutes(3);
-    static final Pattern AUTHORIZE = Pattern.compile("(?m)^Authorize: (\\S+)$");
 
     Path tmp;
-    long startNanos;
     HttpServer server;
     ExecutorService serverThreads;
     final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
@@ -85,7 +83,6 @@ class CatalogTest {
     final List<Harness.Running> started = new ArrayList<>();
 
     @BeforeAll void serveACopyOfTheCheckout(@TempDir Path classTmp) throws Exception {
-        startNanos = System.nanoTime();
         tmp = classTmp;
         // Windows does reach 127.0.0.2, but these steps run ./jbang and the README's lines with bash
         assumeTrue(!Harness.WINDOWS, "runs the bash launcher and sh lines (Windows runs jbang.cmd)");
@@ -124,10 +121,10 @@ class CatalogTest {
 
     @AfterAll void stopEverything() throws IOException {
         if (shims != null) Files.deleteIfExists(shims.resolve("jbang")); // the link only, not the launcher
-        started.forEach(r -> r.process.destroyForcibly());
+        started.forEach(Harness.Running::stop);
         for (Harness.Running r : started) {
             try {
-                r.process.waitFor(10, TimeUnit.SECONDS);
+                r.process().waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -135,7 +132,6 @@ class CatalogTest {
         if (server == null) return;
         server.stop(0);
         serverThreads.shutdownNow();
-        System.out.printf(Locale.ROOT, "CatalogTest wall time: %.1f s%n", (System.nanoTime() - startNanos) / 1e9);
     }
 
     // ---- the steps --------------------------------------------------------------------------------
@@ -156,7 +152,7 @@ class CatalogTest {
 
     @Test @Order(2) void readmeSetupLinesRunAsWritten() throws Exception {
         Path secretFile = Files.writeString(tmp.resolve("clone_api_key"), SECRET + "\n", StandardCharsets.UTF_8);
-        FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); // for status --check
+        FakeDashboard dash = FakeDashboard.start(Harness.fixtures()); // for status --check
         Harness.Tool tool = tool("readme").with("CLONE_MCP_URL", dash.mcpUrl());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         List<String> lines = readmeCommandLines();
@@ -177,20 +173,20 @@ class CatalogTest {
                 assertTrue(Harness.read(jbangDir.resolve("trusted-sources.json")).contains("\"" + base + "/\""), r.toString());
             } else if (readmeLine.contains(" import-env")) {
                 kinds.add("import-env");
-                assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + LoginFlowTest.mask(SECRET),
+                assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + Contract.mask(SECRET),
                         "Plugin config: " + config), r.outLines(), r.toString());
-                LoginFlowTest.assertStored(config, SECRET);
+                Contract.assertStoredAlone(config, SECRET);
             } else if (readmeLine.contains(" set - < ")) {
                 kinds.add(readmeLine.contains("/<ref> ") ? "pinned set -" : "set -");
-                assertEquals(List.of("Stored Clone API key in plugin config.", "Token: " + LoginFlowTest.mask(SECRET),
+                assertEquals(List.of("Stored Clone API key in plugin config.", "Token: " + Contract.mask(SECRET),
                         "Plugin config: " + config), r.outLines(), r.toString());
-                LoginFlowTest.assertStored(config, SECRET);
+                Contract.assertStoredAlone(config, SECRET);
             } else if (readmeLine.endsWith(" status --json")) {
                 kinds.add("status --json");
                 assertEquals(1, r.outLines().size(), r.toString());
                 JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
                 assertEquals("plugin config", json.get("source").getAsString(), r.toString());
-                assertEquals(LoginFlowTest.mask(SECRET), json.get("token").getAsString());
+                assertEquals(Contract.mask(SECRET), json.get("token").getAsString());
                 assertFalse(json.get("demo").getAsBoolean(), r.toString());
             } else if (readmeLine.endsWith(" status --check")) {
                 kinds.add("status --check");
@@ -212,32 +208,30 @@ class CatalogTest {
         Harness.Result r = jbang(tool, "clone-login@" + catalogUrl(), "status");
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("Source: demo fallback", "Token: clone_yc...2026",
-                "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + OfflineCommandsTest.FALLBACK_NOTE,
-                OfflineCommandsTest.DEMO_LINE), r.outLines(), r.toString());
+        assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines(), r.toString());
         r.assertNoStackTrace();
     }
 
     @Test @Order(4) void loginCompletesAgainstTheDashboard() throws Exception {
         ensureTrusted();
-        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
-            Harness.Tool tool = tool("login").with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Tool tool = tool("login").against(dash);
             Harness.Running run = start(tool, List.of(shims.resolve("jbang").toString(), "clone-login@" + catalogUrl(),
                     "login", "--no-open"));
-            String url = run.awaitOut(AUTHORIZE, RUN_LIMIT).group(1);
+            String url = run.awaitOut(Contract.AUTHORIZE, RUN_LIMIT).group(1);
 
-            LoginFlowTest.browse(url);
+            Browser.browse(url);
             Harness.Result r = run.waitFor(RUN_LIMIT);
 
             assertEquals(0, r.exit(), r.toString());
             Path config = tool.defaultFolder().resolve("auth.local.json");
             List<String> expected = new ArrayList<>(List.of("Authorize: " + url, "Waiting for Clone browser authorization...",
-                    "Stored Clone API key from Clone OAuth login.", "Token: " + LoginFlowTest.mask(LoginFlowTest.KEY),
+                    "Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(Contract.LOGIN_KEY),
                     "Plugin config: " + config));
-            expected.addAll(LoginFlowTest.connectBlock("plugin config", LoginFlowTest.KEY, dash.url()));
+            expected.addAll(Contract.connectBlock("plugin config", Contract.LOGIN_KEY, dash.url()));
             assertEquals(expected, r.outLines(), r.toString());
-            LoginFlowTest.assertStored(config, LoginFlowTest.KEY);
-            r.assertNoSecrets(LoginFlowTest.KEY, LoginFlowTest.CODE).assertNoStackTrace();
+            Contract.assertStoredAlone(config, Contract.LOGIN_KEY);
+            r.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE).assertNoStackTrace();
         }
     }
 
@@ -254,9 +248,7 @@ class CatalogTest {
         Harness.Result r = start(tool, List.of(command.toString(), "status")).waitFor(RUN_LIMIT);
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("Source: demo fallback", "Token: clone_yc...2026",
-                "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + OfflineCommandsTest.FALLBACK_NOTE,
-                OfflineCommandsTest.DEMO_LINE), r.outLines(), r.toString());
+        assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines(), r.toString());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

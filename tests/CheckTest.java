@@ -29,15 +29,17 @@ class CheckTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    Harness.Tool tool() throws IOException {
+    Harness.Tool tool() throws IOException { return tool(KEY); }
+
+    /** The tool with a config file holding the key. */
+    Harness.Tool tool(String key) throws IOException {
         Files.createDirectories(tmp.resolve("data"));
-        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + KEY + "\"}\n");
-        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
-                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + key + "\"}\n");
+        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
     }
 
     @Test
@@ -45,7 +47,7 @@ class CheckTest {
         Harness.Result r = tool().run("status", "--check");
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("Source: plugin config", "Token: " + LoginFlowTest.mask(KEY), "Plugin config: " + tmp.resolve("data/auth.local.json"),
+        assertEquals(List.of("Source: plugin config", "Token: " + Contract.mask(KEY), "Plugin config: " + tmp.resolve("data/auth.local.json"),
                 "Check: The key is accepted by the Clone MCP endpoint."), r.outLines());
         List<FakeDashboard.Call> calls = dash.calls(FakeDashboard.MCP_PATH);
         assertEquals(1, calls.size(), "initialize only: no session is started");
@@ -57,23 +59,25 @@ class CheckTest {
     @ParameterizedTest(name = "[{index}] {0} {1}")
     @CsvSource({"'', ''", "--verbose, ''", "'', --json", "--verbose, --json"})
     void aRejectedKeyGivesTheServersReasonRedacted(String verbose, String json) throws IOException {
+        // a key no other run has registered with the tool: only this run can hide it
+        String key = Harness.unique("clone_live_check_key_");
         dash.initialize("mcp-initialize-401-echoes-key");
         List<String> args = new java.util.ArrayList<>(List.of("status", "--check"));
         if (!verbose.isEmpty()) args.add(0, verbose);
         if (!json.isEmpty()) args.add(json);
 
-        Harness.Result r = tool().run(args.toArray(String[]::new));
+        Harness.Result r = tool(key).run(args.toArray(String[]::new));
 
         assertEquals(1, r.exit(), r.toString());
-        String said = "Check: The key is rejected by the Clone MCP endpoint: HTTP 401: invalid key " + LoginFlowTest.mask(KEY);
+        String said = "Check: The key is rejected by the Clone MCP endpoint: HTTP 401: invalid key " + Contract.mask(key);
         assertTrue((json.isEmpty() ? r.out() : r.err()).contains(said), r.toString());
         if (!json.isEmpty()) {
-            JsonObject o = JsonOutputTest.oneObject(r);
+            JsonObject o = Contract.oneJsonObject(r);
             assertEquals("rejected", o.get("check").getAsString());
-            assertEquals("HTTP 401: invalid key " + LoginFlowTest.mask(KEY), o.get("check_reason").getAsString());
+            assertEquals("HTTP 401: invalid key " + Contract.mask(key), o.get("check_reason").getAsString());
             assertEquals(1, o.get("exit_code").getAsInt());
         }
-        r.assertNoSecrets(KEY);
+        r.assertNoSecrets(key);
     }
 
     @Test
@@ -85,7 +89,7 @@ class CheckTest {
         Harness.Result r = tool().with("CLONE_MCP_URL", "http://127.0.0.1:" + closed + "/mcp").run("status", "--check", "--json");
 
         assertEquals(1, r.exit(), r.toString());
-        JsonObject o = JsonOutputTest.oneObject(r);
+        JsonObject o = Contract.oneJsonObject(r);
         assertEquals("unreachable", o.get("check").getAsString());
         assertTrue(o.get("check_reason").getAsString().contains("connection refused"), o.toString());
         assertEquals("plugin config", o.get("source").getAsString(), "the usual fields are there too");
@@ -97,7 +101,7 @@ class CheckTest {
         Harness.Result r = new Harness.Tool(tmp).with("CLONE_MCP_URL", dash.mcpUrl()).run("status", "--check", "--json");
 
         assertEquals(0, r.exit(), r.toString());
-        JsonObject o = JsonOutputTest.oneObject(r);
+        JsonObject o = Contract.oneJsonObject(r);
         assertEquals("accepted", o.get("check").getAsString());
         assertNull(o.get("check_reason"));
         assertTrue(o.get("demo").getAsBoolean());

@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The command line as a newcomer meets it, through the real script: help on a command, usage errors
- * and their exit code 2, and --json keeping its one-object promise even then (contract section 1, 4).
- * Help and version on every command are covered in-process in UnitTest.
+ * The command line as a newcomer meets it, through the script's own command tree: help on a command,
+ * usage errors and their exit code 2, and --json keeping its one-object promise even then (contract
+ * sections 1, 4). Help and version on every command are in UnitTest; WholeProcessTest sees exit code 2
+ * and the JSON bytes leave a real process.
  */
 class CommandLineTest {
     @TempDir Path tmp;

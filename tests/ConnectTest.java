@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Black-box tests of {@code connect} and of {@code set}/{@code import-env --connect}: the real script
- * against the fake MCP server.
+ * Black-box tests of {@code connect} and of {@code set}/{@code import-env --connect}: the script's
+ * command tree against the fake MCP server.
  */
 class ConnectTest {
     static final String KEY = "clone_live_connect_Wd73hLq0Zx4e";
@@ -27,7 +27,7 @@ class ConnectTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
@@ -44,25 +44,25 @@ class ConnectTest {
 
     @Test void storedKeyConnects() throws IOException {
         Harness.Tool tool = tool();
-        storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()), r.outLines());
-        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines());
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
     @Test void environmentKeyWinsOverTheStoredOne() throws IOException {
         Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
-        storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(LoginFlowTest.connectBlock("environment", ENV_KEY, dash.url()), r.outLines());
-        LoginFlowTest.assertConnectCalls(dash, ENV_KEY, "claude-code");
+        assertEquals(Contract.connectBlock("environment", ENV_KEY, dash.url()), r.outLines());
+        Contract.assertConnectCalls(dash, ENV_KEY, "claude-code");
         r.assertNoSecrets(KEY, ENV_KEY).assertNoStackTrace();
     }
 
@@ -72,12 +72,12 @@ class ConnectTest {
         Harness.Result r = tool.runWithInput(KEY + "\n", "set", "-", "--connect");
 
         assertEquals(0, r.exit(), r.toString());
-        List<String> expected = new ArrayList<>(List.of("Stored Clone API key in plugin config.", "Token: " + LoginFlowTest.mask(KEY),
+        List<String> expected = new ArrayList<>(List.of("Stored Clone API key in plugin config.", "Token: " + Contract.mask(KEY),
                 "Plugin config: " + tool.defaultFolder().resolve("auth.local.json")));
-        expected.addAll(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()));
+        expected.addAll(Contract.connectBlock("plugin config", KEY, dash.url()));
         assertEquals(expected, r.outLines());
-        LoginFlowTest.assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
@@ -87,12 +87,12 @@ class ConnectTest {
         Harness.Result r = tool.run("import-env", "--connect");
 
         assertEquals(0, r.exit(), r.toString());
-        List<String> expected = new ArrayList<>(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + LoginFlowTest.mask(ENV_KEY),
+        List<String> expected = new ArrayList<>(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + Contract.mask(ENV_KEY),
                 "Plugin config: " + tool.defaultFolder().resolve("auth.local.json")));
-        expected.addAll(LoginFlowTest.connectBlock("environment", ENV_KEY, dash.url()));
+        expected.addAll(Contract.connectBlock("environment", ENV_KEY, dash.url()));
         assertEquals(expected, r.outLines());
-        LoginFlowTest.assertStored(tool.defaultFolder().resolve("auth.local.json"), ENV_KEY);
-        LoginFlowTest.assertConnectCalls(dash, ENV_KEY, "claude-code");
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), ENV_KEY);
+        Contract.assertConnectCalls(dash, ENV_KEY, "claude-code");
         r.assertNoSecrets(ENV_KEY).assertNoStackTrace();
     }
 
@@ -103,11 +103,11 @@ class ConnectTest {
 
         assertEquals(3, r.exit(), r.toString());
         List<String> out = r.outLines();
-        assertEquals(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()), out.subList(out.size() - 6, out.size()), r.toString());
-        LoginFlowTest.assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), out.subList(out.size() - 6, out.size()), r.toString());
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("CLONE_API_TOKEN") && l.contains("precedence")
-                && l.contains(LoginFlowTest.mask(ENV_KEY)) && l.contains(LoginFlowTest.mask(KEY))), r.toString());
+                && l.contains(Contract.mask(ENV_KEY)) && l.contains(Contract.mask(KEY))), r.toString());
         r.assertNoSecrets(KEY, ENV_KEY).assertNoStackTrace();
     }
 
@@ -118,13 +118,13 @@ class ConnectTest {
     void mcpFailureExits1(String initialize, String startSession, int calls, String message) throws IOException {
         dash.initialize(initialize).startSession(startSession);
         Harness.Tool tool = tool();
-        storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(message), r.toString());
-        assertEquals(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()).subList(0, 3), r.outLines());
+        assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()).subList(0, 3), r.outLines());
         assertEquals(calls, dash.calls(FakeDashboard.MCP_PATH).size());
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
@@ -133,7 +133,7 @@ class ConnectTest {
         // a call to mcp.example.com would reach the fake through the proxy: an empty call log means none was made
         Harness.Tool tool = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp")
                 .with("HTTP_PROXY", dash.url()).with("http_proxy", dash.url());
-        storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
@@ -145,14 +145,5 @@ class ConnectTest {
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
-    }
-
-    /** A config file as the contract shows it (what the Node original writes too). */
-    static void storeConfig(Path folder, String key) throws IOException {
-        Files.createDirectories(folder);
-        Files.writeString(folder.resolve("auth.local.json"), "{\n  \"clone_api_token\": \"" + key
-                + "\",\n  \"updated_at\": \"2026-05-29T08:57:40Z\"\n}\n", StandardCharsets.UTF_8);
-    }
+    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash); }
 }

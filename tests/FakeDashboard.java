@@ -104,11 +104,6 @@ public class FakeDashboard implements AutoCloseable {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null || values.isEmpty() ? null : values.get(0);
         }
-
-        /** Decoded query parameters (first value of each). */
-        public Map<String, String> queryParams() {
-            return parseQuery(query);
-        }
     }
 
     private final HttpServer server;
@@ -154,12 +149,7 @@ public class FakeDashboard implements AutoCloseable {
 
     /** Starts on a free port of 127.0.0.1. */
     public static FakeDashboard start(Path fixturesDir) {
-        return start(fixturesDir, 0);
-    }
-
-    /** Starts on the given port of 127.0.0.1 (0: a free one). */
-    public static FakeDashboard start(Path fixturesDir, int port) {
-        return start(fixturesDir, port, false);
+        return start(fixturesDir, 0, false);
     }
 
     /**
@@ -183,11 +173,6 @@ public class FakeDashboard implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    /** Whether it serves over TLS. */
-    public boolean https() {
-        return https;
-    }
-
     /** {@code http://127.0.0.1:PORT} ({@code https://} over TLS), no trailing slash. */
     public String url() {
         return (https ? "https" : "http") + "://127.0.0.1:" + port();
@@ -196,10 +181,6 @@ public class FakeDashboard implements AutoCloseable {
     /** {@code url() + "/mcp"}. */
     public String mcpUrl() {
         return url() + MCP_PATH;
-    }
-
-    public Path fixturesDir() {
-        return fixturesDir;
     }
 
     // ---- configuration (thread-safe, may change between requests) ----
@@ -260,37 +241,17 @@ public class FakeDashboard implements AutoCloseable {
         }
     }
 
-    /** Waits until at least n requests to this path (null: any path) have arrived; false on timeout. */
+    /** Waits until at least n requests to this path have arrived; false on timeout. */
     public boolean awaitCalls(String path, int n, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (calls) {
-            while (count(path) < n) {
+            while (calls.stream().filter(c -> c.path().equals(path)).count() < n) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) return false;
                 TimeUnit.NANOSECONDS.timedWait(calls, left);
             }
             return true;
         }
-    }
-
-    /** Waits until at least n requests (any path) have arrived; false on timeout. */
-    public boolean awaitCalls(int n, Duration timeout) throws InterruptedException {
-        return awaitCalls(null, n, timeout);
-    }
-
-    /** Forgets the recorded requests. */
-    public FakeDashboard clearCalls() {
-        synchronized (calls) {
-            calls.clear();
-        }
-        return this;
-    }
-
-    private int count(String path) { // holds the lock
-        if (path == null) return calls.size();
-        int n = 0;
-        for (Call c : calls) if (c.path().equals(path)) n++;
-        return n;
     }
 
     /** Stops at once, ending any delayed or dripping answer. */
@@ -732,7 +693,7 @@ public class FakeDashboard implements AutoCloseable {
             out.print("export CLONE_DASHBOARD_URL=" + dash.url() + "\n" + "export CLONE_MCP_URL=" + dash.mcpUrl() + "\n");
             out.flush();
             StringBuilder banner = new StringBuilder();
-            banner.append("Fake Clone dashboard on ").append(dash.url()).append(" (fixtures: ").append(dash.fixturesDir()).append(")\n");
+            banner.append("Fake Clone dashboard on ").append(dash.url()).append(" (fixtures: ").append(dash.fixturesDir).append(")\n");
             banner.append("Serving: exchange=").append(dash.exchangeFixture).append(" initialize=").append(dash.initializeFixture)
                     .append(" start_session=").append(dash.startSessionFixture).append(" approval=").append(dash.approvalMode).append("\n");
             if (https) {

@@ -3,19 +3,7 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,19 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a CLI user expects around the edges: countdown, colour, --verbose, completion, version. */
 class FinishTest {
-    static final String KEY = "clone_live_fixture_8fJ3kQ2mN7pR4tV9";
+    static final String KEY = Contract.LOGIN_KEY;
     static final String ESC = "\u001b[";
 
-    /** Runs the command tree in this JVM with an Env that says whether it is on a terminal. */
+    /** Runs the command tree in this JVM, on a terminal or not; returns exit code, stdout and stderr. */
     private static String[] inProcess(Path tmp, boolean terminal, Map<String, String> vars, String stdin, String... args) {
-        Map<String, String> env = new HashMap<>(vars);
-        env.putIfAbsent("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
-        login.Env e = login.Env.of(env, tmp.resolve("home")).withStdin(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)))
-                .withTerminal(terminal ? new login.Env.Terminal(null) : login.Env.Terminal.NONE);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = login.newCommandLine(e, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
-        return new String[] {Integer.toString(code), Harness.capture(out.toString()), Harness.capture(err.toString())};
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+        vars.forEach(tool::with);
+        if (terminal) tool.onTerminal();
+        Harness.Result r = tool.runWithInput(stdin, args);
+        return new String[] {Integer.toString(r.exit()), r.out(), r.err()};
     }
 
     @Test
@@ -83,14 +68,12 @@ class FinishTest {
 
     @Test
     void verboseShowsEachStepWithoutSecrets(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
-            Harness.Running run = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
-                    .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
-                    .start("--verbose", "login", "--no-open").closeInput();
-            Matcher authorize = run.awaitOut(Pattern.compile("(?m)^Authorize: (\\S+)$"), Duration.ofSeconds(30));
-            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
-                    .send(HttpRequest.newBuilder(URI.create(authorize.group(1))).build(), HttpResponse.BodyHandlers.ofString());
-            Harness.Result r = run.waitFor(Duration.ofSeconds(60));
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Running run = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash)
+                    .ownSecrets().start("--verbose", "login", "--no-open").closeInput();
+            Matcher authorize = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
+            Browser.browse(authorize.group(1));
+            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
             assertEquals(0, r.exit(), r.toString());
             for (String step : new String[] {"[verbose] Callback server: GET /callback",
                     "[verbose] POST " + dash.url() + "/api/auth/clone-loop/connect/exchange/ -> HTTP 200",

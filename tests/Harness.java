@@ -1,21 +1,30 @@
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,10 +34,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Runs the real script as a subprocess, the way a person or an agent setup script does, in a home
- * folder of its own. The script's compiled class is on this test run's classpath (JBang compiled it
- * from ../login.java through //SOURCES), so each run costs one plain JVM start instead of a JBang one;
- * LauncherTest covers the ./jbang path itself.
+ * Runs the tool the way a person or an agent setup script does, in a home folder of its own, and reads
+ * the repository's files (fixtures, README).
+ *
+ * <p>A run happens in this JVM by default: the command tree is built by {@code login.newCommandLine},
+ * the very method the script's {@code main} calls, with an {@code Env} of the run's variables and home
+ * folder, standard input a pipe the test writes to, and standard output and error captured as they
+ * come. {@link Tool#process()} runs the real script in a JVM of its own instead (its compiled class is
+ * on this run's class path, with the script's //JAVA_OPTIONS), for what only a process shows: main's
+ * exit through System.exit, the UTF-8 bytes it writes, SIGINT, another user, JVM options, JVM-wide
+ * settings. LauncherTest covers the ./jbang path itself.
  */
 final class Harness {
     static final boolean WINDOWS = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
@@ -38,6 +53,9 @@ final class Harness {
             "CLONE_LOOP_AGENT_ID", "PLUGIN_DATA", "PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA", "CLAUDE_PLUGIN_ROOT", "CODEX_HOME",
             "CODEX_SESSION_ID", "CODEX_THREAD_ID", "BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR", "HTTPS_PROXY",
             "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+    /** The @ResourceLock of classes that run ./jbang with this user's JBang cache: two first compiles of one script would collide. */
+    static final String JBANG_CACHE = "the user's JBang cache";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Harness() {}
 
@@ -50,7 +68,9 @@ final class Harness {
         throw new IllegalStateException("run the tests from the repository (no login.java above " + dir + ")");
     }
 
-    static Path fixture(String name) { return repo().resolve("fixtures").resolve(name); }
+    static Path fixtures() { return repo().resolve("fixtures"); }
+
+    static Path fixture(String name) { return fixtures().resolve(name); }
 
     /** The lines of a README section, from its heading (e.g. "### --json") to the next heading of that level or above. */
     static List<String> readmeSection(String heading) {
@@ -129,19 +149,61 @@ final class Harness {
         }
     }
 
-    /** The result of one finished run. */
-    record Result(int exit, String out, String err) {
+    /** The names in a folder, sorted. */
+    static List<String> names(Path folder) {
+        try (var files = Files.list(folder)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A value no other run in this JVM has seen: the prefix and 12 random letters and digits. A test that
+     * proves a secret is never printed uses one, so that no other run can have registered it with the tool.
+     */
+    static String unique(String prefix) {
+        String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        StringBuilder b = new StringBuilder(prefix);
+        for (int i = 0; i < 12; i++) b.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        return b.toString();
+    }
+
+    /** A new temporary folder, deleted with all it holds when this JVM exits. */
+    static Path temporaryFolder(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            } catch (IOException e) {
+                // a temporary folder: the system cleans it up eventually
+            }
+        }, "delete " + dir));
+        return dir;
+    }
+
+    /** A word as a POSIX shell reads it back: single-quoted. */
+    static String shellQuote(String word) { return "'" + word.replace("'", "'\\''") + "'"; }
+
+    /** The result of one finished run; {@code stdoutBytes} only for a process (in this JVM there are no bytes). */
+    record Result(int exit, String out, String err, byte[] stdoutBytes) {
         List<String> outLines() { return out.lines().toList(); }
 
         List<String> errLines() { return err.lines().toList(); }
 
         String all() { return out + "\n" + err; }
 
+        /** The exact bytes the process wrote to standard output. */
+        byte[] outBytes() {
+            assertTrue(stdoutBytes != null, "only a process has output bytes: run it with Tool.process()");
+            return stdoutBytes;
+        }
+
         /** No secret appears anywhere the run printed. */
         Result assertNoSecrets(String... secrets) {
             for (String s : secrets) {
                 if (s == null || s.isEmpty()) continue;
-                assertFalse(all().contains(s), "a secret was printed: " + s.substring(0, 4) + "...\n" + this);
+                assertFalse(all().contains(s), "a secret was printed: " + s.substring(0, Math.min(4, s.length())) + "...\n" + this);
             }
             return this;
         }
@@ -156,13 +218,16 @@ final class Harness {
         @Override public String toString() { return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err; }
     }
 
-    /** The tool with its own home folder and a clean environment. */
+    /** The tool with its own home folder and a clean environment; in this JVM unless told otherwise. */
     static final class Tool {
         final Path home;
+        /** The run's variables on top of this JVM's environment, whose TOOL_VARIABLES are left out. */
         final Map<String, String> env = new HashMap<>();
+        private boolean process;
         private boolean defaultSigint;
         private String user;
         private final List<String> jvmOptions = new ArrayList<>();
+        private final List<UnaryOperator<login.Env>> envChanges = new ArrayList<>();
 
         Tool(Path tempDir) {
             this.home = tempDir.resolve("home");
@@ -180,18 +245,55 @@ final class Harness {
             return this;
         }
 
+        /** CLONE_DASHBOARD_URL and CLONE_MCP_URL of a fake dashboard. */
+        Tool against(FakeDashboard dash) {
+            return with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+        }
+
         /**
-         * Restores SIGINT's default action before the tool starts (POSIX, through perl): a suite started
-         * in the background inherits SIGINT ignored, and the JVM keeps it so, which would hide Ctrl-C.
+         * Runs the real script in a JVM of its own: for main's exit code through System.exit, the bytes on
+         * standard output, signals, and anything JVM-wide.
          */
-        Tool withDefaultSigint() {
-            defaultSigint = true;
+        Tool process() {
+            process = true;
             return this;
         }
 
         /**
-         * Runs the tool as another user (POSIX, as root): root ignores file permissions, so a folder the tool
-         * cannot write, or a port it may not bind, needs someone else. The home folder becomes that user's.
+         * For a test that proves the tool never prints a fixed secret (a fixture's key or code): login.java
+         * keeps the secrets it must hide for the whole JVM, so in this JVM a secret another run registered
+         * would hide one that this run failed to register, and a short one would be hidden in every later
+         * run. Such a test runs as a process while that is so, and in this JVM once each run keeps its own
+         * (decided by {@link #secretsOutliveTheirRun()}).
+         */
+        Tool ownSecrets() {
+            if (secretsOutliveTheirRun()) process = true;
+            return this;
+        }
+
+        /** Changes the login.Env an in-process run gets (a terminal, a clock, limits). */
+        Tool configure(UnaryOperator<login.Env> change) {
+            envChanges.add(change);
+            return this;
+        }
+
+        /** A person's terminal (colour; no real console to read from): TERM set, and an Env that says so. In this JVM only. */
+        Tool onTerminal() { return with("TERM", "xterm-256color").configure(e -> e.withTerminal(new login.Env.Terminal(null))); }
+
+        /**
+         * Restores SIGINT's default action before the tool starts (POSIX, through perl): a suite started
+         * in the background inherits SIGINT ignored, and the JVM keeps it so, which would hide Ctrl-C.
+         * A signal needs a process.
+         */
+        Tool withDefaultSigint() {
+            defaultSigint = true;
+            return process();
+        }
+
+        /**
+         * Runs the tool as another user (POSIX, as root, a process): root ignores file permissions, so a
+         * folder the tool cannot write, or a port it may not bind, needs someone else. The home folder
+         * becomes that user's.
          */
         Tool asUser(String name) {
             assumeTrue(!WINDOWS && "root".equals(System.getProperty("user.name")) && Files.isExecutable(Paths.get("/usr/sbin/runuser")),
@@ -205,19 +307,27 @@ final class Harness {
                 throw new UncheckedIOException(e);
             }
             this.user = name;
-            return this;
+            return process();
         }
 
-        /** Extra options for the tool's JVM (e.g. a trust store's system properties), placed before its main class. */
+        /** Extra options for the tool's JVM (e.g. a trust store's system properties), placed before its main class; a process. */
         Tool withJvmOptions(List<String> options) {
             jvmOptions.addAll(options);
-            return this;
+            return process();
         }
 
         /** The folder used when neither PLUGIN_DATA nor CLAUDE_PLUGIN_DATA is set. */
         Path defaultFolder() { return home.resolve(".claude/plugins/data/clone-labs-clone-loop"); }
 
         Path legacyFolder(String name) { return home.resolve(".claude/plugins/data").resolve(name); }
+
+        /** What the run sees: this JVM's environment without the variables the tool reads, plus the run's own. */
+        Map<String, String> environment() {
+            Map<String, String> all = new HashMap<>(System.getenv());
+            TOOL_VARIABLES.forEach(all::remove);
+            all.putAll(env);
+            return all;
+        }
 
         Result run(String... args) { return runWithInput(null, args); }
 
@@ -226,6 +336,12 @@ final class Harness {
         }
 
         Running start(String... args) {
+            if (!process) {
+                login.Env e = login.Env.of(environment(), home);
+                for (UnaryOperator<login.Env> change : envChanges) e = change.apply(e);
+                return new InProcess(e, args);
+            }
+            if (!envChanges.isEmpty()) throw new IllegalStateException("configure() changes an in-process run's Env; this one is a process");
             List<String> command = new ArrayList<>();
             if (defaultSigint) command.addAll(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\""));
             if (user != null) command.addAll(List.of("/usr/sbin/runuser", "-m", "-u", user, "--")); // -m: keep HOME and the rest
@@ -237,15 +353,44 @@ final class Harness {
         }
     }
 
+    private static Boolean secretsOutliveTheirRun;
+
+    /**
+     * Whether a secret one in-process run registers is still hidden in the next run's output. Asked of
+     * the tool itself: a run whose CLONE_API_TOKEN is a fresh value, then a run whose config path holds
+     * that value (and whose environment does not).
+     */
+    static synchronized boolean secretsOutliveTheirRun() {
+        if (secretsOutliveTheirRun == null) {
+            try {
+                Path dir = temporaryFolder("clone-login-secrets-probe");
+                String probe = unique("clone_probe_");
+                Result first = new Tool(dir).with("CLONE_API_TOKEN", probe).run("status");
+                assertTrue(first.exit() == 0, first.toString());
+                Result second = new Tool(dir).with("CLAUDE_PLUGIN_DATA", dir.resolve(probe).toString()).run("status");
+                assertTrue(second.exit() == 0, second.toString());
+                secretsOutliveTheirRun = !second.out().contains(probe);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return secretsOutliveTheirRun;
+    }
+
     /**
      * The repository's own launcher (./jbang, jbang.cmd on Windows) run from a folder, with the tool's clean
      * environment plus extra variables. JBang keeps its caches under the JVM's user.home, not HOME: they
      * are pointed at this run's own, unless the extra variables say otherwise.
      */
     static Running jbang(Tool tool, Path cwd, Map<String, String> extra, String... args) {
+        return jbang(repo().resolve("jbang").toString(), tool, cwd, extra, args);
+    }
+
+    /** The same through another path to the launcher (a symbolic link; on Windows the .cmd beside it). */
+    static Running jbang(String launcher, Tool tool, Path cwd, Map<String, String> extra, String... args) {
         List<String> command = new ArrayList<>();
-        if (WINDOWS) command.addAll(List.of("cmd.exe", "/c", repo().resolve("jbang.cmd").toString()));
-        else command.add(repo().resolve("jbang").toString());
+        if (WINDOWS) command.addAll(List.of("cmd.exe", "/c", launcher.replace("/", "\\") + ".cmd"));
+        else command.add(launcher);
         command.addAll(List.of(args));
         Map<String, String> env = new HashMap<>(tool.env);
         String userHome = System.getProperty("user.home");
@@ -255,12 +400,69 @@ final class Harness {
         return Running.start(command, env, cwd);
     }
 
-    static List<String> javaCommand() { return javaCommand(System.getProperty("java.class.path")); }
+    private static List<String> scriptJavaOptions;
+
+    /** What login.java's //JAVA_OPTIONS lines give its JVM, as JBang reads them: words of the header's lines. */
+    static synchronized List<String> scriptJavaOptions() {
+        if (scriptJavaOptions == null) {
+            List<String> options = new ArrayList<>();
+            for (String line : read(repo().resolve("login.java")).lines().toList()) {
+                if (line.startsWith("import ")) break;
+                if (line.startsWith("//JAVA_OPTIONS ")) options.addAll(Arrays.asList(line.substring("//JAVA_OPTIONS ".length()).trim().split("\\s+")));
+            }
+            assertFalse(options.isEmpty(), "login.java has no //JAVA_OPTIONS lines");
+            scriptJavaOptions = List.copyOf(options);
+        }
+        return scriptJavaOptions;
+    }
+
+    /**
+     * The script's main class in a JVM of its own, with the script's JVM options and this run's class
+     * path, and this run's archive of the tool's classes ({@link #classArchive()}).
+     */
+    static List<String> javaCommand() {
+        List<String> command = new ArrayList<>(javaCommand(System.getProperty("java.class.path")));
+        command.addAll(1, classArchive());
+        return command;
+    }
 
     static List<String> javaCommand(String classPath) {
-        String java = Paths.get(System.getProperty("java.home"), "bin", WINDOWS ? "java.exe" : "java").toString();
-        return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED",
-                "-cp", classPath, "login");
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(scriptJavaOptions());
+        command.addAll(List.of("-cp", classPath, "login"));
+        return command;
+    }
+
+    private static String java() { return Paths.get(System.getProperty("java.home"), "bin", WINDOWS ? "java.exe" : "java").toString(); }
+
+    private static List<String> classArchive;
+
+    /**
+     * JVM options that map a class-data archive of the tool's classes, made once per test run by one
+     * tool run that loads them (status --check against a closed port: the command tree, JSON, the HTTP
+     * client): each later tool JVM starts with about a third less CPU, as ./jbang does for JBang's own.
+     * The options are those the launcher uses, which keep the JVM quiet about the archive. Empty when
+     * no archive could be made.
+     */
+    static synchronized List<String> classArchive() {
+        if (classArchive != null) return classArchive;
+        classArchive = List.of();
+        try {
+            Path dir = temporaryFolder("clone-login-cds");
+            Path archive = dir.resolve("tool.jsa");
+            List<String> command = new ArrayList<>(javaCommand(System.getProperty("java.class.path")));
+            command.addAll(1, List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+            command.addAll(List.of("status", "--check"));
+            Tool tool = new Tool(dir).with("CLONE_MCP_URL", "http://127.0.0.1:9/mcp");
+            Result made = Running.start(command, tool.env, dir).closeInput().waitFor(RUN_LIMIT);
+            if (made.exit() == 1 && made.out().contains("connection refused") && Files.isRegularFile(archive) && Files.size(archive) > 0) {
+                classArchive = List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            }
+        } catch (IOException e) {
+            // no archive: every tool JVM loads its classes itself
+        }
+        return classArchive;
     }
 
     private static String sharedClassPath;
@@ -288,42 +490,267 @@ final class Harness {
         }
     }
 
-    /** A process whose output lines can be awaited as they come. */
-    static final class Running {
-        final Process process;
-        private final StringBuilder out = new StringBuilder();
-        private final StringBuilder err = new StringBuilder();
-        private final Thread outReader;
-        private final Thread errReader;
+    /** A started run (in this JVM or a process) whose output lines can be awaited as they come. */
+    abstract static class Running {
+        protected final StringBuilder out = new StringBuilder();
+        protected final StringBuilder err = new StringBuilder();
 
-        private Running(Process process) {
-            this.process = process;
-            this.outReader = pump(process.getInputStream(), out);
-            this.errReader = pump(process.getErrorStream(), err);
-        }
-
+        /** Any command as a process, in a folder, with this JVM's environment minus TOOL_VARIABLES plus env. */
         static Running start(List<String> command, Map<String, String> env, Path dir) {
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
             Map<String, String> e = pb.environment();
             TOOL_VARIABLES.forEach(e::remove);
             e.putAll(env);
             try {
-                return new Running(pb.start());
+                return new ProcessRun(pb.start());
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
+            }
+        }
+
+        /** Writes to standard input; null closes it at once (as CI does: no standard input). */
+        abstract Running input(String text);
+
+        abstract Running closeInput();
+
+        /** Waits for the end (failing after the timeout, the run stopped), keeps the output for the audit. */
+        abstract Result waitFor(Duration timeout);
+
+        /** Still running. */
+        abstract boolean isAlive();
+
+        /** Ends the run at once, if it is still going (a test that failed midway). */
+        abstract void stop();
+
+        /** No more output can come. */
+        protected abstract boolean outputDone();
+
+        /** The process (for its pid, descendants); in this JVM there is none. */
+        Process process() { throw new IllegalStateException("an in-process run has no process: use Tool.process()"); }
+
+        /** Sends SIGINT, as Ctrl-C does (POSIX processes only). */
+        void interrupt() { throw new IllegalStateException("SIGINT needs a process: use Tool.withDefaultSigint()"); }
+
+        /** Waits for a line on standard output matching the pattern; returns the match. */
+        Matcher awaitOut(Pattern pattern, Duration timeout) { return await(out, pattern, timeout, "stdout"); }
+
+        Matcher awaitErr(Pattern pattern, Duration timeout) { return await(err, pattern, timeout, "stderr"); }
+
+        private synchronized Matcher await(StringBuilder sink, Pattern pattern, Duration timeout, String name) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                Matcher m = pattern.matcher(sink);
+                if (m.find()) return m;
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || outputDone()) {
+                    fail("no " + pattern + " on " + name + " within " + timeout + "\n--- stdout\n" + out + "--- stderr\n" + err);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, 50_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail("interrupted");
+                }
+            }
+        }
+
+        /** Appends what the run printed and wakes whoever awaits it. */
+        protected synchronized void append(StringBuilder sink, char[] chars, int from, int length) {
+            sink.append(chars, from, length);
+            notifyAll();
+        }
+
+        protected synchronized Result result(int exit, byte[] stdoutBytes) {
+            capture(out.toString());
+            capture(err.toString());
+            return new Result(exit, out.toString(), err.toString(), stdoutBytes);
+        }
+    }
+
+    /** A run in this JVM: login.newCommandLine(env, out, err).execute(args) on a thread of its own. */
+    static final class InProcess extends Running {
+        static {
+            // The JDK's HTTP server reads its sun.net.httpserver settings once per JVM, when the first server
+            // is made; the tool's receiver sets maxReqTime just before it makes its own. A fake dashboard made
+            // first settles them without it, whichever test comes first: an in-process receiver then drops no
+            // idle connection (HostilePeerTest runs that test as a process), and no fake dashboard does either.
+            FakeDashboard.start(fixtures()).close();
+            // picocli colours help when this JVM has a console, whatever the run's Env says: a run here has
+            // none, as a process whose output is piped.
+            System.setProperty("picocli.ansi", "false");
+        }
+
+        private final Pipe stdin = new Pipe();
+        private final Thread thread;
+        private volatile int exit;
+
+        InProcess(login.Env env, String[] args) {
+            PrintWriter o = new PrintWriter(new Sink(out));
+            PrintWriter e = new PrintWriter(new Sink(err));
+            login.Env withInput = env.withStdin(stdin);
+            thread = new Thread(() -> {
+                try {
+                    exit = login.newCommandLine(withInput, o, e).execute(args);
+                } catch (Throwable t) { // what the JVM would print, were this main
+                    StringWriter trace = new StringWriter();
+                    t.printStackTrace(new PrintWriter(trace));
+                    e.print("Exception in thread \"main\" " + trace);
+                    exit = 1;
+                } finally {
+                    o.flush();
+                    e.flush();
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                }
+            }, "clone-login " + (args.length > 0 ? args[0] : "")); // the command only: an argument may be a key
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override Running input(String text) {
+            if (text == null) stdin.end();
+            else stdin.write(text.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        @Override Running closeInput() {
+            stdin.end();
+            return this;
+        }
+
+        @Override Result waitFor(Duration timeout) {
+            try {
+                thread.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+            if (thread.isAlive()) {
+                stop();
+                fail("still running after " + timeout + "\n--- stdout\n" + out + "--- stderr\n" + err);
+            }
+            return result(exit, null);
+        }
+
+        @Override boolean isAlive() { return thread.isAlive(); }
+
+        /** Interrupts the run, as Ctrl-C would: a login that waits stops, closes its port and says so. */
+        @Override void stop() {
+            stdin.end();
+            thread.interrupt();
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override protected boolean outputDone() { return !thread.isAlive(); }
+
+        /** Standard output or error: every write is appended at once, as a process's pipe delivers it. */
+        private final class Sink extends Writer {
+            private final StringBuilder target;
+
+            Sink(StringBuilder target) { this.target = target; }
+
+            @Override public void write(char[] chars, int from, int length) { InProcess.this.append(target, chars, from, length); }
+
+            @Override public void flush() {}
+
+            @Override public void close() {}
+        }
+    }
+
+    /** Standard input of an in-process run: what the test writes, then the end once it says so. */
+    static final class Pipe extends InputStream {
+        private byte[] buffer = new byte[0];
+        private int start;
+        private boolean ended;
+
+        synchronized void write(byte[] bytes) {
+            if (ended) return; // as a process that closed its input
+            byte[] more = Arrays.copyOf(Arrays.copyOfRange(buffer, start, buffer.length), buffer.length - start + bytes.length);
+            System.arraycopy(bytes, 0, more, buffer.length - start, bytes.length);
+            buffer = more;
+            start = 0;
+            notifyAll();
+        }
+
+        synchronized void end() {
+            ended = true;
+            notifyAll();
+        }
+
+        @Override public synchronized int available() { return buffer.length - start; }
+
+        @Override public synchronized int read() throws IOException {
+            if (!awaitData()) return -1;
+            return buffer[start++] & 0xff;
+        }
+
+        @Override public synchronized int read(byte[] into, int from, int length) throws IOException {
+            if (length == 0) return 0;
+            if (!awaitData()) return -1;
+            int n = Math.min(length, available());
+            System.arraycopy(buffer, start, into, from, n);
+            start += n;
+            return n;
+        }
+
+        /** Data to read (true), or the end (false); an interrupt ends the wait as it ends a blocked read. */
+        private boolean awaitData() throws IOException {
+            while (available() == 0 && !ended) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading standard input");
+                }
+            }
+            return available() > 0;
+        }
+
+        @Override public synchronized void close() { end(); }
+    }
+
+    /** A process whose output is read as it comes; standard output's bytes are kept as well. */
+    static final class ProcessRun extends Running {
+        private final Process process;
+        private final ByteArrayOutputStream stdoutBytes = new ByteArrayOutputStream();
+        private final Thread outReader;
+        private final Thread errReader;
+
+        private ProcessRun(Process process) {
+            this.process = process;
+            this.outReader = pump(new FilterInputStream(process.getInputStream()) {
+                @Override public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) keep(new byte[] {(byte) b}, 0, 1);
+                    return b;
+                }
+
+                @Override public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) keep(b, off, n);
+                    return n;
+                }
+            }, out);
+            this.errReader = pump(process.getErrorStream(), err);
+        }
+
+        private void keep(byte[] bytes, int from, int length) {
+            synchronized (stdoutBytes) {
+                stdoutBytes.write(bytes, from, length);
             }
         }
 
         private Thread pump(InputStream in, StringBuilder sink) {
             Thread t = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                    int c;
-                    while ((c = r.read()) != -1) {
-                        synchronized (this) {
-                            sink.append((char) c);
-                            if (c == '\n') notifyAll();
-                        }
-                    }
+                    char[] chars = new char[8192];
+                    int n;
+                    while ((n = r.read(chars)) != -1) append(sink, chars, 0, n);
                 } catch (IOException e) {
                     // process gone
                 }
@@ -336,8 +763,7 @@ final class Harness {
             return t;
         }
 
-        /** Writes to standard input; null closes it at once (as CI does: no standard input). */
-        Running input(String text) {
+        @Override Running input(String text) {
             try {
                 OutputStream os = process.getOutputStream();
                 if (text != null) {
@@ -351,7 +777,7 @@ final class Harness {
             return this;
         }
 
-        Running closeInput() {
+        @Override Running closeInput() {
             try {
                 process.getOutputStream().close();
             } catch (IOException e) {
@@ -360,30 +786,7 @@ final class Harness {
             return this;
         }
 
-        /** Waits for a line on standard output matching the pattern; returns the match. */
-        Matcher awaitOut(Pattern pattern, Duration timeout) { return await(out, pattern, timeout, "stdout"); }
-
-        Matcher awaitErr(Pattern pattern, Duration timeout) { return await(err, pattern, timeout, "stderr"); }
-
-        private synchronized Matcher await(StringBuilder sink, Pattern pattern, Duration timeout, String name) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                Matcher m = pattern.matcher(sink);
-                if (m.find()) return m;
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || (!process.isAlive() && !outReader.isAlive() && !errReader.isAlive())) {
-                    fail("no " + pattern + " on " + name + " within " + timeout + "\n--- stdout\n" + out + "--- stderr\n" + err);
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, 50_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    fail("interrupted");
-                }
-            }
-        }
-
-        Result waitFor(Duration timeout) {
+        @Override Result waitFor(Duration timeout) {
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     process.destroyForcibly();
@@ -395,15 +798,23 @@ final class Harness {
                 Thread.currentThread().interrupt();
                 fail("interrupted");
             }
-            synchronized (this) {
-                capture(out.toString());
-                capture(err.toString());
-                return new Result(process.exitValue(), out.toString(), err.toString());
+            synchronized (stdoutBytes) {
+                return result(process.exitValue(), stdoutBytes.toByteArray());
             }
         }
 
-        /** Sends SIGINT, as Ctrl-C does (POSIX only). */
-        void interrupt() {
+        @Override boolean isAlive() { return process.isAlive(); }
+
+        @Override void stop() {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroyForcibly();
+        }
+
+        @Override protected boolean outputDone() { return !process.isAlive() && !outReader.isAlive() && !errReader.isAlive(); }
+
+        @Override Process process() { return process; }
+
+        @Override void interrupt() {
             try {
                 Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
                 assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -INT failed");

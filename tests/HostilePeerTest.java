@@ -27,46 +27,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Peers that echo secrets, send junk or hold connections open (contract sections 4, 5, 7, 8): no key or
  * code is printed or served, strict JSON only, and the receiver is never held by idle clients.
+ *
+ * <p>The echoed codes and keys are new in every run ({@link Harness#unique}), in the shapes of the
+ * fixtures' (a code of the default's shape and a five-character one, a key): as long as login.java keeps
+ * the secrets it hides for the whole JVM, no other run can have registered them, so the tool must have.
  */
 class HostilePeerTest {
-    static final String KEY = LoginFlowTest.KEY;
-    static final String CODE = FakeDashboard.DEFAULT_CODE;
-    static final String SHORT_CODE = "c0De5";
-    static final String STORED = "clone_live_connect_Wd73hLq0Zx4e";
+    static final String KEY = Contract.LOGIN_KEY;
+    static final String CODE = Contract.CODE;
     static final String ESC = "\u001b";
 
     @TempDir Path tmp;
     FakeDashboard dash;
     final List<Harness.Running> started = new ArrayList<>();
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopEverything() {
-        started.forEach(r -> r.process.destroyForcibly());
+        started.forEach(Harness.Running::stop);
         dash.close();
     }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
-                .with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
-    }
+    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()); }
 
     // ---- secrets echoed back ----
 
     @ParameterizedTest(name = "{0} {1} code {2}")
     @CsvSource({"'',long", "--verbose,long", "--json,long", "'',short", "--verbose,short", "--json,short"})
     void anExchangeErrorThatEchoesTheCodeNeverShowsIt(String flag, String length) throws Exception {
-        String code = length.equals("short") ? SHORT_CODE : CODE;
+        String code = length.equals("short") ? Harness.unique("").substring(7) : Harness.unique("code_echoed_");
         dash.exchange("exchange-error-echoes-code").code(code);
         List<String> args = new ArrayList<>(List.of("login", "--no-open"));
         if (!flag.isEmpty()) args.add(flag);
         Harness.Running run = tool().start(args.toArray(String[]::new)).closeInput();
         started.add(run);
         boolean json = flag.equals("--json");
-        String url = (json ? run.awaitErr(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30))
-                : run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30))).group(1);
+        String url = (json ? run.awaitErr(Contract.AUTHORIZE, Browser.WAIT) : run.awaitOut(Contract.AUTHORIZE, Browser.WAIT)).group(1);
 
-        HttpResponse<String> page = LoginFlowTest.browse(url);
+        HttpResponse<String> page = Browser.browse(url);
         Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
         if (json) assertTrue(com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject().has("error"), r.toString());
 
@@ -87,22 +85,23 @@ class HostilePeerTest {
             "set --connect, mcp-initialize-401-echoes-key, --verbose", "import-env --connect, mcp-start-session-rpc-error-echoes-key, --verbose",
     })
     void anMcpErrorThatEchoesTheKeyNeverShowsIt(String command, String fixture, String flag) throws IOException {
+        String stored = Harness.unique("clone_live_echoed_");
         if (fixture.startsWith("mcp-initialize")) dash.initialize(fixture);
         else dash.startSession(fixture);
         Harness.Tool tool = tool();
         Files.createDirectories(tmp.resolve("data"));
-        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + STORED + "\"}\n");
-        if (command.startsWith("import-env")) tool.with("CLONE_API_TOKEN", STORED);
+        Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + stored + "\"}\n");
+        if (command.startsWith("import-env")) tool.with("CLONE_API_TOKEN", stored);
         List<String> args = new ArrayList<>(List.of(command.split(" ")));
         if (command.startsWith("set")) args.add(1, "-");
         if (!flag.isEmpty()) args.add(0, flag);
 
-        Harness.Result r = tool.runWithInput(STORED + "\n", args.toArray(String[]::new));
+        Harness.Result r = tool.runWithInput(stored + "\n", args.toArray(String[]::new));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone MCP") || r.err().contains("start_session"), r.toString());
-        assertTrue(r.err().contains(LoginFlowTest.mask(STORED)), "the key shows masked where it was echoed: " + r);
-        r.assertNoSecrets(STORED);
+        assertTrue(r.err().contains(Contract.mask(stored)), "the key shows masked where it was echoed: " + r);
+        r.assertNoSecrets(stored);
         if (flag.equals("--verbose")) assertTrue(r.err().contains("\tat "), "a stack trace, redacted too: " + r);
     }
 
@@ -129,7 +128,7 @@ class HostilePeerTest {
         dash.exchange(fixture);
         Harness.Running run = tool().start("login", "--no-open").closeInput();
         started.add(run);
-        LoginFlowTest.browse(run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1));
+        Browser.browse(run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1));
         Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -140,20 +139,23 @@ class HostilePeerTest {
 
     // ---- idle and slow clients ----
 
+    /**
+     * A process: the receiver's read deadline is the JDK server's sun.net.httpserver.maxReqTime, which the
+     * tool sets before it makes its server and the JDK reads once per JVM (here a fake dashboard came first).
+     */
     @Test
     void idleAndSlowConnectionsNeverHoldTheReceiver() throws Exception {
-        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        Harness.Running run = tool().process().start("login", "--no-open").closeInput();
         started.add(run);
-        String url = run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
-        int port = URI.create(FakeDashboard.parseQuery(URI.create(url).getRawQuery()).get("redirect_uri")).getPort();
+        String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        int port = Browser.callbackPort(url);
         List<Socket> idle = new ArrayList<>();
         try {
             for (int i = 0; i < 40; i++) idle.add(open(port, "G"));                        // one byte, then nothing
             for (int i = 0; i < 10; i++) idle.add(open(port, "GET /callback?state=x HTTP/1.1\r\nHost: 127.0.0.1:" + port)); // headers never end
 
             // the browser's callback is answered at once beside them, and the login completes
-            HttpResponse<String> page = LoginFlowTest.BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> page = Browser.browse(url, Duration.ofSeconds(10));
             Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
             assertEquals(200, page.statusCode(), page.body());
             assertEquals(0, r.exit(), r.toString());

@@ -25,46 +25,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JsonOutputTest {
     static final String KEY = "clone_json_output_key_Hq73Lz";
-    static final Set<String> ON_SUCCESS = Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected");
 
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    /** The fields the README's --json table documents, read from the README itself. */
-    static Set<String> documentedFields() {
-        Set<String> fields = new LinkedHashSet<>();
-        Pattern row = Pattern.compile("^\\| `([a-z_]+)` \\|");
-        for (String line : Harness.readmeSection("### --json")) {
-            Matcher m = row.matcher(line);
-            if (m.find()) fields.add(m.group(1));
-        }
-        assertTrue(fields.containsAll(ON_SUCCESS) && fields.containsAll(Set.of("error", "exit_code")), "the README's table: " + fields);
-        return fields;
-    }
+    Harness.Tool tool() { return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash); }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
-                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
-    }
-
-    /** The one object on stdout, its fields all documented; a success has the base fields, a failure error and exit_code. */
-    static JsonObject oneObject(Harness.Result r) {
-        assertEquals(1, r.outLines().size(), "one line on stdout: " + r);
-        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertTrue(documentedFields().containsAll(o.keySet()), "undocumented fields in " + o);
-        if (r.exit() == 0 || r.exit() == 3) {
-            assertTrue(o.keySet().containsAll(ON_SUCCESS), o.toString());
-            assertFalse(o.has("error"), o.toString());
-        } else {
-            assertEquals(r.exit(), o.get("exit_code").getAsInt(), o.toString());
-            assertTrue(r.err().contains(o.get("error").getAsString()), "the same message for people: " + r);
-        }
-        return o;
-    }
+    static JsonObject oneObject(Harness.Result r) { return Contract.oneJsonObject(r); }
 
     @Test
     void statusSetImportEnvClearAndConnectEachPrintOneObject() {
@@ -131,8 +102,8 @@ class JsonOutputTest {
     void loginAndBothStepsPrintOneObject() throws Exception {
         Harness.Tool tool = tool();
         Harness.Running run = tool.start("login", "--no-open", "--json").closeInput();
-        String url = run.awaitErr(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
-        LoginFlowTest.browse(url);
+        String url = run.awaitErr(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        Browser.browse(url);
         JsonObject login = oneObject(run.waitFor(Harness.RUN_LIMIT));
         assertTrue(login.get("stored").getAsBoolean() && login.get("connected").getAsBoolean(), login.toString());
 
@@ -140,7 +111,7 @@ class JsonOutputTest {
         assertTrue(start.get("authorize_url").getAsString().startsWith(dash.url() + "/clone-loop/connect?"), start.toString());
         assertTrue(start.get("expires_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), start.toString());
         assertFalse(start.get("stored").getAsBoolean());
-        String address = TwoStepLoginTest.approve(start.get("authorize_url").getAsString());
+        String address = Browser.approve(start.get("authorize_url").getAsString());
 
         JsonObject finish = oneObject(tool.run("login", "--finish", address, "--json"));
         assertTrue(finish.get("stored").getAsBoolean() && finish.get("connected").getAsBoolean(), finish.toString());

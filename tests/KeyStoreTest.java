@@ -26,10 +26,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The key store under odd file systems and hostile neighbours (contract section 3): links, folders the
  * tool cannot write, a full disk, files that are not configs, what killed writers leave, legacy keys.
+ * A live writer that holds a lock is this JVM, so the tool it blocks runs as a process.
  */
 class KeyStoreTest {
     static final String KEY = "clone_store_fault_key_Lq82Zr4m";
-    static final String OLD_KEY = "clone_stored_fixture_key_5k8Lq2Wz";
+    static final String OLD_KEY = Contract.STORED_KEY;
 
     @TempDir Path tmp;
 
@@ -71,8 +72,8 @@ class KeyStoreTest {
         String written = Files.readString(target);
         assertTrue(written.contains(KEY) && written.contains("\"loop_defaults\""), "written through, other fields kept: " + written);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
-        assertEquals(List.of("clone-auth.json"), names(dotfiles), "nothing left beside the target");
-        assertEquals(List.of("auth.local.json"), names(data()));
+        assertEquals(List.of("clone-auth.json"), Harness.names(dotfiles), "nothing left beside the target");
+        assertEquals(List.of("auth.local.json"), Harness.names(data()));
     }
 
     @Test @DisabledOnOs(OS.WINDOWS)
@@ -89,7 +90,7 @@ class KeyStoreTest {
         assertEquals("some other file\n", Files.readString(victim));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)), "never chmodded");
         assertTrue(Files.isSymbolicLink(config()));
-        assertEquals(List.of("not-a-config.txt"), names(tmp).stream().filter(n -> n.startsWith("not-a")).toList());
+        assertEquals(List.of("not-a-config.txt"), Harness.names(tmp).stream().filter(n -> n.startsWith("not-a")).toList());
     }
 
     @Test @DisabledOnOs(OS.WINDOWS)
@@ -132,7 +133,7 @@ class KeyStoreTest {
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(data().toString()) && r.err().toLowerCase().contains("permission denied"), r.toString());
         assertFalse(r.err().contains("another process"), "the lock is not to blame: " + r);
-        assertEquals(List.of(), names(data()), "nothing left behind");
+        assertEquals(List.of(), Harness.names(data()), "nothing left behind");
 
         Harness.Result login = tool.run("login", "--no-open", "--timeout", "10s");
         assertEquals(1, login.exit(), login.toString());
@@ -156,7 +157,7 @@ class KeyStoreTest {
             assertTrue(r.err().contains(data().toString()) && r.err().contains("No space left on device"), r.toString());
             assertFalse(r.err().contains("another process"), r.toString());
             assertArrayEquals(before, Files.readAllBytes(config()), "the stored key is intact");
-            assertEquals(List.of("auth.local.json", "filler"), names(data()), "no lock or temporary left");
+            assertEquals(List.of("auth.local.json", "filler"), Harness.names(data()), "no lock or temporary left");
 
             Harness.Result clear = tool().run("clear");
             assertEquals(0, clear.exit(), clear.toString());
@@ -193,7 +194,7 @@ class KeyStoreTest {
         Path aside = onlyAside();
         assertArrayEquals(latin1, Files.readAllBytes(aside), "the original bytes are kept");
         assertTrue(r.err().contains("moved it aside to " + aside), r.toString());
-        assertHolds(config(), KEY);
+        Contract.assertStored(config(), KEY);
     }
 
     @Test
@@ -260,13 +261,13 @@ class KeyStoreTest {
         Path held = data().resolve(".auth.local.json." + UUID.randomUUID() + ".tmp");
         Path unrelated = Files.writeString(data().resolve("notes.tmp"), "mine");
         try (FileChannel ch = FileChannel.open(held, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-            Harness.Result r = set(tool());
+            Harness.Result r = set(tool().process()); // this JVM holds the lock: the tool must be another process
             assertEquals(0, r.exit(), r.toString());
             assertFalse(Files.exists(stale), "a killed writer's temporary is removed");
             assertTrue(Files.exists(held), "a live writer's is not");
             assertTrue(Files.exists(unrelated), "nor is anything of another naming");
         }
-        assertHolds(config(), KEY);
+        Contract.assertStored(config(), KEY);
     }
 
     @Test
@@ -278,7 +279,7 @@ class KeyStoreTest {
         Harness.Result r = set(tool());
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("auth.local.json"), names(data()));
+        assertEquals(List.of("auth.local.json"), Harness.names(data()));
     }
 
     @Test
@@ -290,7 +291,7 @@ class KeyStoreTest {
         // a file (setting its time opens one) drops this process's lock on it
         Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
         try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE); FileLock held = ch.lock()) {
-            writer = tool().start("--verbose", "set", "-").input(KEY + "\n").closeInput();
+            writer = tool().process().start("--verbose", "set", "-").input(KEY + "\n").closeInput(); // another process than the holder
             writer.awaitErr(java.util.regex.Pattern.compile("Waiting for .*\\.auth\\.local\\.json\\.lock, which another clone-login holds"),
                     java.time.Duration.ofSeconds(30));
             assertFalse(Files.exists(config()), "nothing written while the lock is held");
@@ -298,7 +299,7 @@ class KeyStoreTest {
         }
         Harness.Result r = writer.waitFor(Harness.RUN_LIMIT);
         assertEquals(0, r.exit(), r.toString());
-        assertHolds(config(), KEY);
+        Contract.assertStored(config(), KEY);
         r.assertNoSecrets(KEY);
     }
 
@@ -317,15 +318,10 @@ class KeyStoreTest {
         assertEquals("Source: demo fallback", r.outLines().get(2), "afterwards no stored key is in effect: " + r);
         assertTrue(r.err().contains(legacy.toString()) && r.err().contains(older.toString()), r.toString());
         assertFalse(Files.exists(legacy) || Files.exists(older));
-        r.assertNoSecrets(OLD_KEY, "clone_legacy_fixture_key_Tq93mXa1");
+        r.assertNoSecrets(OLD_KEY, Contract.LEGACY_KEY);
     }
 
     // ---- helpers ----
-
-    static void assertHolds(Path config, String key) throws IOException {
-        String text = Files.readString(config, StandardCharsets.UTF_8);
-        assertEquals(key, com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("clone_api_token").getAsString(), text);
-    }
 
     Path onlyAside() throws IOException {
         List<Path> aside;
@@ -335,11 +331,5 @@ class KeyStoreTest {
         assertEquals(1, aside.size(), "one file kept aside: " + aside);
         assertEquals("rw-------", Harness.WINDOWS ? "rw-------" : PosixFilePermissions.toString(Files.getPosixFilePermissions(aside.get(0))));
         return aside.get(0);
-    }
-
-    static List<String> names(Path folder) throws IOException {
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 }

@@ -2,6 +2,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,30 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The ways people start the tool: ./jbang login.java, the catalog alias clone-login, from another folder
  * and through a symlink. JBang's caches stay where this test run has them; only the tool's HOME is new.
  */
+@ResourceLock(Harness.JBANG_CACHE)
 class LauncherTest {
-    static final String DEMO_LINE = "Using the shared public demo fallback. Configure your own key for private Clone memory.";
-
     private static Harness.Result launch(Path tmp, Path cwd, String launcher, String stdin, Map<String, String> extra, String... args) {
-        List<String> command = new ArrayList<>();
-        if (Harness.WINDOWS) command.addAll(List.of("cmd.exe", "/c", launcher.replace("/", "\\") + ".cmd"));
-        else command.add(launcher);
-        command.addAll(List.of(args));
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Map<String, String> env = new java.util.HashMap<>(tool.env);
-        // JBang keeps its caches under the JVM's user.home (not HOME): point it at this run's own caches
-        String userHome = System.getProperty("user.home");
-        env.put("JBANG_DIR", System.getenv().getOrDefault("JBANG_DIR", Paths.get(userHome, ".jbang").toString()));
-        env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
-        env.putAll(extra);
-        Harness.Running r = Harness.Running.start(command, env, cwd);
-        r.input(stdin);
-        return r.waitFor(java.time.Duration.ofMinutes(3));
+        return Harness.jbang(launcher, new Harness.Tool(tmp), cwd, extra, args).input(stdin).waitFor(java.time.Duration.ofMinutes(3));
     }
 
     private static List<String> demoStatus(Path tmp) {
-        Path file = tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json");
-        return List.of("Source: demo fallback", "Token: clone_yc...2026",
-                "Plugin config: " + file + " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)", DEMO_LINE);
+        return Contract.demoStatus(tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop"));
     }
 
     @Test

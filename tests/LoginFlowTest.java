@@ -49,30 +49,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Black-box tests of {@code login}: the real script against the fake dashboard, with an HTTP client
- * in the role of the browser (it follows the dashboard's 302 to the tool's loopback callback).
+ * Black-box tests of {@code login}: the script's command tree against the fake dashboard, with an HTTP
+ * client in the role of the browser (it follows the dashboard's 302 to the tool's loopback callback).
+ * Ctrl-C and another user's port need a process; WholeProcessTest runs a whole login as one too.
  */
 class LoginFlowTest {
-    /** The key exchange-ok.http hands out. */
-    static final String KEY = "clone_live_fixture_8fJ3kQ2mN7pR4tV9";
-    static final String CODE = FakeDashboard.DEFAULT_CODE;
+    static final String KEY = Contract.LOGIN_KEY;
+    static final String CODE = Contract.CODE;
     static final String ENV_KEY = "clone_env_shadow_key_0000";
-    static final String SESSION = "sess_fixture 42/a";
-    static final String STATE_MISMATCH = "Clone Loop login callback state mismatch.";
-    static final Pattern AUTHORIZE = Pattern.compile("(?m)^Authorize: (\\S+)$");
-    static final Duration WAIT = Duration.ofSeconds(30);
-    static final HttpClient BROWSER = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+    static final String STATE_MISMATCH = Contract.STATE_MISMATCH;
+    static final Pattern AUTHORIZE = Contract.AUTHORIZE;
+    static final Duration WAIT = Browser.WAIT;
 
     @TempDir Path tmp;
     FakeDashboard dash;
     /** Every login this test started: one that a failed assertion left waiting is stopped afterwards. */
     final List<Harness.Running> started = new ArrayList<>();
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopEverything() {
-        started.forEach(r -> r.process.destroyForcibly());
+        started.forEach(Harness.Running::stop);
         dash.close();
     }
 
@@ -86,7 +83,7 @@ class LoginFlowTest {
         assertTrue(shape.matches(), "authorize URL: " + login.url);
         assertEquals(login.port, Integer.parseInt(shape.group(1)));
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         // the browser is answered only once the code is exchanged and the key is on disk
         Path config = tool.defaultFolder().resolve("auth.local.json");
         assertTrue(Files.isRegularFile(config), "answered before the key was written");
@@ -98,12 +95,12 @@ class LoginFlowTest {
         assertTrue(page.body().contains("Clone Loop is connected"), page.body());
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
-                "Stored Clone API key from Clone OAuth login.", "Token: " + mask(KEY), "Plugin config: " + config));
-        expected.addAll(connectBlock("plugin config", KEY, dash.url()));
+                "Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY), "Plugin config: " + config));
+        expected.addAll(Contract.connectBlock("plugin config", KEY, dash.url()));
         assertEquals(expected, r.outLines(), r.toString());
-        assertStored(config, KEY);
-        assertExchangedOnce(CODE, login.state());
-        assertConnectCalls(dash, KEY, "claude-code");
+        Contract.assertStoredAlone(config, KEY);
+        Contract.assertExchangedOnce(dash, CODE, login.state());
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         assertPageHasNoSecrets(page);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
@@ -118,15 +115,15 @@ class LoginFlowTest {
         assertEquals(agent, login.query.get("agent_id"), login.url);
         assertTrue(login.url.endsWith("&agent_id=" + agent), login.url);
 
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         Path config = variable.endsWith("PLUGIN_DATA") ? tmp.resolve(value).resolve("auth.local.json")
                 : tool.defaultFolder().resolve("auth.local.json");
         assertTrue(r.outLines().contains("Plugin config: " + config), r.toString());
-        assertStored(config, KEY);
-        assertConnectCalls(dash, KEY, agent);
+        Contract.assertStoredAlone(config, KEY);
+        Contract.assertConnectCalls(dash, KEY, agent);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -136,7 +133,7 @@ class LoginFlowTest {
         started.add(run);
         String url = run.awaitErr(AUTHORIZE, WAIT).group(1);
 
-        browse(url);
+        Browser.browse(url);
         Harness.Result r = run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
@@ -145,18 +142,18 @@ class LoginFlowTest {
         assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected", "session_id", "dashboard_url"),
                 json.keySet());
         assertEquals("plugin config", json.get("source").getAsString());
-        assertEquals(mask(KEY), json.get("token").getAsString());
+        assertEquals(Contract.mask(KEY), json.get("token").getAsString());
         assertEquals(tool.defaultFolder().resolve("auth.local.json").toString(), json.get("config_path").getAsString());
         assertFalse(json.get("demo").getAsBoolean());
         assertFalse(json.get("shadowed").getAsBoolean());
-        assertEquals(SESSION, json.get("session_id").getAsString());
-        assertEquals(dashboardLink(dash.url()), json.get("dashboard_url").getAsString());
+        assertEquals(Contract.SESSION, json.get("session_id").getAsString());
+        assertEquals(Contract.dashboardLink(dash.url()), json.get("dashboard_url").getAsString());
         List<String> err = r.errLines();
         for (String line : List.of("Authorize: " + url, "Waiting for Clone browser authorization...",
                 "Stored Clone API key from Clone OAuth login.", "Connected Clone Loop to Clone Dashboard.")) {
             assertTrue(err.contains(line), "stderr lacks " + line + "\n" + r);
         }
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -164,9 +161,9 @@ class LoginFlowTest {
     @CsvSource({"exchange-ok", "exchange-expired"})
     void verboseOutputNeverShowsKeyOrCode(String exchange) throws Exception {
         dash.exchange(exchange);
-        Login login = startLogin(tool(), "--verbose");
+        Login login = startLogin(tool().ownSecrets(), "--verbose");
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(exchange.equals("exchange-ok") ? 0 : 1, r.exit(), r.toString());
@@ -179,7 +176,7 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool, "--no-connect");
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
@@ -188,9 +185,9 @@ class LoginFlowTest {
                 "the page claims no more than happened: " + page.body());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         assertEquals(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
-                "Stored Clone API key from Clone OAuth login.", "Token: " + mask(KEY), "Plugin config: " + config), r.outLines());
-        assertStored(config, KEY);
-        assertExchangedOnce(CODE, login.state());
+                "Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY), "Plugin config: " + config), r.outLines());
+        Contract.assertStoredAlone(config, KEY);
+        Contract.assertExchangedOnce(dash, CODE, login.state());
         assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH));
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
@@ -201,13 +198,13 @@ class LoginFlowTest {
         Login login = startLogin(tool);
         assertTrue(login.url.startsWith(base + "/clone-loop/connect?"), login.url);
 
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals("Dashboard: " + dashboardLink(base), r.outLines().get(r.outLines().size() - 1));
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        assertConnectCalls(dash, KEY, "claude-code");
+        assertEquals("Dashboard: " + Contract.dashboardLink(base), r.outLines().get(r.outLines().size() - 1));
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -218,7 +215,7 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool);
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -235,7 +232,7 @@ class LoginFlowTest {
         dash.approval("deny");
         Login login = startLogin(tool());
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -252,7 +249,7 @@ class LoginFlowTest {
         dash.approval("no-code");
         Login login = startLogin(tool());
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -274,7 +271,7 @@ class LoginFlowTest {
         // the foreign-Host request carries the real code and state: a rebinding page must not be able to use them
         String target = path.equals("/callback") ? path + "?code=" + CODE + "&state=" + login.state() : path;
 
-        assertEquals(status, rawRequest(login.port, method, target, host));
+        assertEquals(status, Browser.rawRequest(login.port, method, target, host));
         assertCompletesInTheBrowser(tool, login);
     }
 
@@ -288,11 +285,11 @@ class LoginFlowTest {
             for (int i = 0; i < 100; i++) {
                 int kind = i % 5;
                 answers.add(pool.submit(() -> switch (kind) {
-                    case 0 -> new int[] {404, rawRequest(login.port, "GET", "/", right)};
-                    case 1 -> new int[] {404, rawRequest(login.port, "GET", "/callback/../etc/passwd", right)};
-                    case 2 -> new int[] {405, rawRequest(login.port, "POST", "/callback?state=" + login.state(), right)};
-                    case 3 -> new int[] {405, rawRequest(login.port, "PUT", "/callback", "localhost:" + login.port)};
-                    default -> new int[] {400, rawRequest(login.port, "GET", "/callback?state=" + login.state(), "attacker.test")};
+                    case 0 -> new int[] {404, Browser.rawRequest(login.port, "GET", "/", right)};
+                    case 1 -> new int[] {404, Browser.rawRequest(login.port, "GET", "/callback/../etc/passwd", right)};
+                    case 2 -> new int[] {405, Browser.rawRequest(login.port, "POST", "/callback?state=" + login.state(), right)};
+                    case 3 -> new int[] {405, Browser.rawRequest(login.port, "PUT", "/callback", "localhost:" + login.port)};
+                    default -> new int[] {400, Browser.rawRequest(login.port, "GET", "/callback?state=" + login.state(), "attacker.test")};
                 }));
             }
             for (Future<int[]> answer : answers) {
@@ -308,13 +305,13 @@ class LoginFlowTest {
 
     /** The real callback after whatever came before it: a success page, the key stored, the code used once. */
     void assertCompletesInTheBrowser(Harness.Tool tool, Login login) throws Exception {
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(200, page.statusCode(), page.body());
         assertEquals(0, r.exit(), r.toString());
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        assertExchangedOnce(CODE, login.state());
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertExchangedOnce(dash, CODE, login.state());
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -328,7 +325,7 @@ class LoginFlowTest {
         assertTrue(err.contains("timed out"), r.toString());
         for (String hint : List.of("--port", "paste", "--start")) assertTrue(err.contains(hint), "no " + hint + " hint\n" + r);
         assertFalse(err.contains("use --no-open"), "--no-open was given already: " + r);
-        assertRefused(login.port);
+        Browser.assertRefused(login.port);
         assertNothingWritten();
         assertEquals(List.of(), dash.calls());
         r.assertNoStackTrace();
@@ -349,7 +346,7 @@ class LoginFlowTest {
         Harness.Result r = login.run.waitFor(Duration.ofSeconds(5));
 
         assertEquals(130, r.exit(), r.toString());
-        assertRefused(login.port);
+        Browser.assertRefused(login.port);
         assertNothingWritten();
         assertEquals(List.of(), dash.calls());
         r.assertNoStackTrace();
@@ -379,11 +376,11 @@ class LoginFlowTest {
         Login login = startLogin(tool, "--port", Integer.toString(port));
         assertEquals("http://127.0.0.1:" + port + "/callback", login.query.get("redirect_uri"));
 
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -409,7 +406,7 @@ class LoginFlowTest {
 
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.all().contains("Cannot run program") || r.all().contains("Open this URL in your browser"), r.toString());
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -446,11 +443,11 @@ class LoginFlowTest {
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        assertExchangedOnce(pastedCode, login.state());
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertExchangedOnce(dash, pastedCode, login.state());
         assertEquals(List.of(), dash.calls(FakeDashboard.CONNECT_PATH));
         assertTrue(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
-        assertRefused(login.port);
+        Browser.assertRefused(login.port);
         r.assertNoSecrets(KEY, pastedCode).assertNoStackTrace();
     }
 
@@ -462,7 +459,7 @@ class LoginFlowTest {
         login.run.awaitErr(Pattern.compile("That address is from another login.*Still waiting"), WAIT);
         login.run.input(login.callbackUrl() + "\n");
         login.run.awaitErr(Pattern.compile("The address is incomplete.*Still waiting"), WAIT);
-        assertTrue(login.run.process.isAlive(), "still waiting");
+        assertTrue(login.run.isAlive(), "still waiting");
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
         login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state() + "\n");
@@ -470,7 +467,7 @@ class LoginFlowTest {
 
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.err().contains(STATE_MISMATCH), "a paste is not a callback: " + r);
-        assertExchangedOnce(CODE, login.state());
+        Contract.assertExchangedOnce(dash, CODE, login.state());
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -478,11 +475,11 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool);
 
-        HttpResponse<String> bare = BROWSER.send(HttpRequest.newBuilder(URI.create(login.callbackUrl())).timeout(WAIT).build(),
+        HttpResponse<String> bare = Browser.HTTP.send(HttpRequest.newBuilder(URI.create(login.callbackUrl())).timeout(WAIT).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bare.statusCode());
         assertTrue(bare.body().contains("The address is incomplete") && !bare.body().contains("state mismatch"), bare.body());
-        assertTrue(login.run.process.isAlive(), "not a callback: the wait goes on");
+        assertTrue(login.run.isAlive(), "not a callback: the wait goes on");
 
         assertCompletesInTheBrowser(tool, login);
     }
@@ -517,7 +514,7 @@ class LoginFlowTest {
         dash.exchange(fixture);
         Login login = startLogin(tool());
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -528,7 +525,7 @@ class LoginFlowTest {
         assertTrue(page.statusCode() >= 400, "page status " + page.statusCode());
         assertTrue(page.body().contains(message), page.body());
         assertFalse(page.body().contains("\u001b") || page.body().contains("\u0007"), page.body());
-        assertExchangedOnce(CODE, login.state());
+        Contract.assertExchangedOnce(dash, CODE, login.state());
         assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH));
         assertNothingWritten();
         assertPageHasNoSecrets(page);
@@ -544,13 +541,13 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool);
 
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         List<String> out = r.outLines();
-        assertEquals(connectBlock("plugin config", KEY, dash.url()), out.subList(out.size() - 6, out.size()), r.toString());
-        assertConnectCalls(dash, KEY, "claude-code");
+        assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), out.subList(out.size() - 6, out.size()), r.toString());
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
@@ -566,7 +563,7 @@ class LoginFlowTest {
         Harness.Tool tool = tool();
         Login login = startLogin(tool);
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
@@ -578,7 +575,7 @@ class LoginFlowTest {
                 "the page tells the same story: " + page.body());
         assertTrue(r.outLines().contains("Stored Clone API key from Clone OAuth login."), r.toString());
         assertFalse(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
         assertEquals(calls, dash.calls(FakeDashboard.MCP_PATH).size());
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
@@ -592,16 +589,16 @@ class LoginFlowTest {
         login.run.awaitErr(Pattern.compile("CLONE_API_TOKEN"), WAIT);
         assertEquals(List.of(), dash.calls());
 
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
 
         assertEquals(3, r.exit(), r.toString());
         assertTrue(r.errLines().get(0).contains("CLONE_API_TOKEN"), r.toString());
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("CLONE_API_TOKEN") && l.contains("precedence")
-                && l.contains(mask(ENV_KEY)) && l.contains(mask(KEY)) && l.toLowerCase(Locale.ROOT).contains("unset")), r.toString());
+                && l.contains(Contract.mask(ENV_KEY)) && l.contains(Contract.mask(KEY)) && l.toLowerCase(Locale.ROOT).contains("unset")), r.toString());
         assertFalse(r.err().contains("PowerShell"), "no Windows advice on a POSIX shell: " + r);
-        assertStored(tool.defaultFolder().resolve("auth.local.json"), KEY);
-        assertConnectCalls(dash, KEY, "claude-code");
+        Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY, CODE, ENV_KEY).assertNoStackTrace();
     }
 
@@ -609,14 +606,14 @@ class LoginFlowTest {
 
     @Test void secondCallbackAfterCompletionFindsNoListener() throws Exception {
         Login login = startLogin(tool());
-        browse(login.url);
+        Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
         assertEquals(0, r.exit(), r.toString());
 
         HttpRequest again = HttpRequest.newBuilder(URI.create(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state()))
                 .timeout(Duration.ofSeconds(5)).build();
-        assertThrows(IOException.class, () -> BROWSER.send(again, HttpResponse.BodyHandlers.ofString()));
-        assertExchangedOnce(CODE, login.state());
+        assertThrows(IOException.class, () -> Browser.HTTP.send(again, HttpResponse.BodyHandlers.ofString()));
+        Contract.assertExchangedOnce(dash, CODE, login.state());
         r.assertNoSecrets(KEY, CODE);
     }
 
@@ -644,7 +641,7 @@ class LoginFlowTest {
             s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), login.port), 2000);
         }
 
-        HttpResponse<String> page = browse(login.url);
+        HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
         assertEquals(200, page.statusCode(), page.body());
         assertEquals(0, r.exit(), r.toString());
@@ -660,9 +657,7 @@ class LoginFlowTest {
         String callbackUrl() { return "http://127.0.0.1:" + port + "/callback"; }
     }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
-    }
+    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash); }
 
     Login startLogin(Harness.Tool tool, String... args) { return startLogin(tool, true, args); }
 
@@ -679,80 +674,17 @@ class LoginFlowTest {
         return new Login(run, url, query, port);
     }
 
-    /** What a browser does: open the URL, follow the dashboard's redirect to the loopback callback. */
-    static HttpResponse<String> browse(String url) throws IOException, InterruptedException {
-        HttpResponse<String> page = BROWSER.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
-        Harness.capture(page.body());
-        return page;
-    }
-
-    /** One request over a raw socket (HttpClient will not send a Host of our choosing); returns the status. */
-    static int rawRequest(int port, String method, String target, String host) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
-            s.setSoTimeout(15_000);
-            OutputStream out = s.getOutputStream();
-            out.write((method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
-            if (status == null) throw new IOException("no answer to " + method + " " + target);
-            return Integer.parseInt(status.split(" ")[1]);
-        }
-    }
-
     /**
      * A process started with SIGINT ignored (a background job of a shell without job control) keeps it
      * ignored, and the JVM then leaves it so: Ctrl-C could not reach it either. Linux can tell.
      */
     static boolean receivesSigint(Harness.Running run) throws IOException {
-        Path status = Path.of("/proc", Long.toString(run.process.pid()), "status");
+        Path status = Path.of("/proc", Long.toString(run.process().pid()), "status");
         if (!Files.isReadable(status)) return true;
         for (String line : Files.readAllLines(status)) {
             if (line.startsWith("SigIgn:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 0x2) == 0;
         }
         return true;
-    }
-
-    static void assertRefused(int port) {
-        assertThrows(IOException.class, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 2000);
-            }
-        }, "something still listens on port " + port);
-    }
-
-    /** The contract's masking rule, written out independently of the tool. */
-    static String mask(String token) {
-        String v = token.trim();
-        if (v.isEmpty()) return "";
-        return v.length() <= 10 ? v.substring(0, 2) + "..." + v.substring(v.length() - 2)
-                : v.substring(0, 8) + "..." + v.substring(v.length() - 4);
-    }
-
-    static String dashboardLink(String dashboard) {
-        return dashboard + "/console?session=sess_fixture%2042%2Fa#sources";
-    }
-
-    static List<String> connectBlock(String source, String key, String dashboard) {
-        return List.of("Connecting Clone Loop to Clone Dashboard via MCP...", "Source: " + source, "Token: " + mask(key),
-                "Connected Clone Loop to Clone Dashboard.", "Clone session: " + SESSION, "Dashboard: " + dashboardLink(dashboard));
-    }
-
-    /** The file holds the key in the contract's shape, owner-only. */
-    static void assertStored(Path config, String key) throws IOException {
-        assertTrue(Files.isRegularFile(config), "no " + config);
-        String text = Files.readString(config, StandardCharsets.UTF_8);
-        assertTrue(text.endsWith("}\n"), text);
-        JsonObject json = JsonParser.parseString(text).getAsJsonObject();
-        assertEquals(key, json.get("clone_api_token").getAsString());
-        assertTrue(json.get("updated_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), text);
-        if (!Harness.WINDOWS) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
-        }
-        try (Stream<Path> files = Files.list(config.getParent())) {
-            assertEquals(List.of("auth.local.json"), files.map(p -> p.getFileName().toString()).toList(), "left behind");
-        }
     }
 
     /** No config file (nor a temporary one) anywhere under this test's folder. */
@@ -761,58 +693,6 @@ class LoginFlowTest {
             List<Path> found = files.filter(p -> p.getFileName().toString().contains("auth.local.json")).toList();
             assertEquals(List.of(), found, "written");
         }
-    }
-
-    void assertExchangedOnce(String code, String state) {
-        List<FakeDashboard.Call> exchanges = dash.calls(FakeDashboard.EXCHANGE_PATH);
-        assertEquals(1, exchanges.size(), "exchange calls");
-        FakeDashboard.Call call = exchanges.get(0);
-        assertEquals("POST", call.method());
-        assertEquals("application/json", mediaType(call.header("Content-Type")));
-        JsonObject body = JsonParser.parseString(call.body()).getAsJsonObject();
-        assertEquals(Set.of("code", "state"), body.keySet(), call.body());
-        assertEquals(code, body.get("code").getAsString());
-        assertEquals(state, body.get("state").getAsString());
-    }
-
-    /** Exactly two MCP calls, initialize then tools/call start_session, with the contract's headers and params. */
-    static void assertConnectCalls(FakeDashboard dash, String key, String agentId) {
-        List<FakeDashboard.Call> calls = dash.calls(FakeDashboard.MCP_PATH);
-        assertEquals(2, calls.size(), "MCP calls");
-        for (FakeDashboard.Call call : calls) {
-            assertEquals("POST", call.method());
-            assertEquals("application/json", mediaType(call.header("Content-Type")));
-            assertEquals("application/json, text/event-stream", call.header("Accept"));
-            assertEquals(List.of(key), call.headers().get("x-clone-api-key"));
-        }
-        FakeDashboard.Call init = calls.get(0);
-        FakeDashboard.Call start = calls.get(1);
-        assertNull(init.header("mcp-session-id"));
-        assertEquals("mcp-session-fixture-1", start.header("mcp-session-id"));
-
-        JsonObject i = JsonParser.parseString(init.body()).getAsJsonObject();
-        assertEquals("2.0", i.get("jsonrpc").getAsString());
-        assertEquals("initialize", i.get("method").getAsString());
-        JsonObject params = i.getAsJsonObject("params");
-        assertEquals("2024-11-05", params.get("protocolVersion").getAsString());
-        assertEquals(new JsonObject(), params.get("capabilities"));
-        assertEquals("clone-loop", params.getAsJsonObject("clientInfo").get("name").getAsString());
-        assertTrue(params.getAsJsonObject("clientInfo").has("version"), init.body());
-
-        JsonObject s = JsonParser.parseString(start.body()).getAsJsonObject();
-        assertEquals("2.0", s.get("jsonrpc").getAsString());
-        assertEquals("tools/call", s.get("method").getAsString());
-        JsonObject call = s.getAsJsonObject("params");
-        assertEquals("start_session", call.get("name").getAsString());
-        JsonElement arguments = call.get("arguments");
-        JsonObject expected = new JsonObject();
-        expected.addProperty("source", "agent");
-        expected.addProperty("source_detail", "clone-loop:" + agentId);
-        assertEquals(expected, arguments);
-    }
-
-    static String mediaType(String contentType) {
-        return contentType == null ? null : contentType.split(";")[0].trim();
     }
 
     static void assertPageHasNoSecrets(HttpResponse<String> page) {

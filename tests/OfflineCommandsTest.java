@@ -13,21 +13,23 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** status, set, set -, import-env and clear, run as a subprocess on real files (contract sections 1-4, 6, 8). */
+/**
+ * status, set, set -, import-env and clear on real files (contract sections 1-4, 6, 8), in this JVM;
+ * WholeProcessTest runs each command as the script's own process too.
+ */
 class OfflineCommandsTest {
-    static final String STORED = "clone_stored_fixture_key_5k8Lq2Wz";
-    static final String LEGACY = "clone_legacy_fixture_key_Tq93mXa1";
+    static final String STORED = Contract.STORED_KEY;
+    static final String LEGACY = Contract.LEGACY_KEY;
     static final String NEW_KEY = "clone_new_key_via_set_Hq72LmZp";
     static final String ENV_KEY = "clone_env_key_from_shell_Rz55Pq";
-    static final String FALLBACK_NOTE = " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)";
-    static final String DEMO_LINE = "Using the shared public demo fallback. Configure your own key for private Clone memory.";
+    static final String FALLBACK_NOTE = Contract.FALLBACK_NOTE;
+    static final String DEMO_LINE = Contract.DEMO_LINE;
 
     // ---- status ----
 
@@ -36,8 +38,7 @@ class OfflineCommandsTest {
         Harness.Tool tool = new Harness.Tool(tmp);
         Harness.Result r = tool.run("status");
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("Source: demo fallback", "Token: clone_yc...2026",
-                "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + FALLBACK_NOTE, DEMO_LINE), r.outLines());
+        assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines());
         assertEquals("", r.err());
         r.assertNoSecrets(login.DEMO_TOKEN);
     }
@@ -145,12 +146,12 @@ class OfflineCommandsTest {
         assertEquals(List.of("Stored Clone API key in plugin config.", "Token: clone_ne...LmZp", "Plugin config: " + file), r.outLines());
         assertTrue(r.err().contains("shell history") && r.err().contains("set -") && r.err().contains("import-env")
                 && r.err().contains("login"), r.toString());
-        assertFileHolds(file, NEW_KEY);
+        Contract.assertStored(file, NEW_KEY);
         if (!Harness.WINDOWS) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tool.defaultFolder())));
         }
-        assertEquals(List.of("auth.local.json"), list(tool.defaultFolder()));
+        assertEquals(List.of("auth.local.json"), Harness.names(tool.defaultFolder()));
         r.assertNoSecrets(NEW_KEY);
     }
 
@@ -161,7 +162,7 @@ class OfflineCommandsTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
         assertFalse(r.err().contains("shell history"), "no history warning for standard input");
-        assertFileHolds(tmp.resolve("data/auth.local.json"), NEW_KEY);
+        Contract.assertStored(tmp.resolve("data/auth.local.json"), NEW_KEY);
         r.assertNoSecrets(NEW_KEY);
     }
 
@@ -221,7 +222,7 @@ class OfflineCommandsTest {
         String corrupt = Harness.read(data.resolve("auth.local.json"));
         Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
         assertEquals(0, r.exit(), r.toString());
-        List<String> names = list(data);
+        List<String> names = Harness.names(data);
         assertEquals(2, names.size(), names.toString());
         String aside = names.stream().filter(n -> !n.equals("auth.local.json")).findFirst().orElseThrow();
         assertTrue(aside.matches("auth\\.local\\.json\\.corrupt-\\d{8}T\\d{6}Z"), aside);
@@ -230,14 +231,15 @@ class OfflineCommandsTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(aside))));
         }
         assertTrue(r.err().contains("moved it aside") && r.err().contains(aside), r.toString());
-        assertFileHolds(data.resolve("auth.local.json"), NEW_KEY);
+        Contract.assertStored(data.resolve("auth.local.json"), NEW_KEY);
     }
 
+    /** Twelve processes: in one JVM the writers would take turns before ever reaching the file lock. */
     @Test
     void twelveConcurrentWritersLeaveOneWholeFile(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
         Harness.placeConfig("config-extra-fields.json", data);
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString());
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).process();
         List<String> keys = IntStream.range(0, 12).mapToObj(i -> "clone_concurrent_writer_" + i + "_Zx81").toList();
         List<Harness.Running> writers = new ArrayList<>();
         for (String key : keys) writers.add(tool.start("set", "-").input(key + "\n").closeInput());
@@ -245,7 +247,7 @@ class OfflineCommandsTest {
         JsonObject o = JsonParser.parseString(Harness.read(data.resolve("auth.local.json"))).getAsJsonObject();
         assertTrue(keys.contains(o.get("clone_api_token").getAsString()), o.toString());
         assertEquals("kept by every write", o.get("note").getAsString());
-        assertEquals(List.of("auth.local.json"), list(data), "no temporary or lock files left behind");
+        assertEquals(List.of("auth.local.json"), Harness.names(data), "no temporary or lock files left behind");
     }
 
     @Test
@@ -256,17 +258,17 @@ class OfflineCommandsTest {
         assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
         assertTrue(r.err().contains("CLONE_API_TOKEN") && r.err().contains("precedence") && r.err().contains("unset")
                 && r.err().contains("clone_en...55Pq") && r.err().contains("clone_ne...LmZp"), r.toString());
-        assertFileHolds(tool.defaultFolder().resolve("auth.local.json"), NEW_KEY);
+        Contract.assertStored(tool.defaultFolder().resolve("auth.local.json"), NEW_KEY);
         r.assertNoSecrets(NEW_KEY, ENV_KEY);
     }
 
     @Test
     void aOneCharacterKeyIsStoredAndMasked(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Tool tool = new Harness.Tool(tmp).ownSecrets(); // "x" would be hidden in other runs' output
         Harness.Result r = tool.runWithInput("x\n", "set", "-");
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Token: x...x", r.outLines().get(1));
-        assertFileHolds(tool.defaultFolder().resolve("auth.local.json"), "x");
+        Contract.assertStored(tool.defaultFolder().resolve("auth.local.json"), "x");
     }
 
     @Test
@@ -297,7 +299,7 @@ class OfflineCommandsTest {
         assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: clone_en...55Pq", "Plugin config: " + data.resolve("auth.local.json")),
                 r.outLines());
         assertFalse(r.err().contains("precedence"), "its own value is not shadowed");
-        assertFileHolds(data.resolve("auth.local.json"), ENV_KEY);
+        Contract.assertStored(data.resolve("auth.local.json"), ENV_KEY);
         r.assertNoSecrets(ENV_KEY);
     }
 
@@ -370,19 +372,5 @@ class OfflineCommandsTest {
         }
         Harness.Result setHelp = tool.run("help", "set");
         assertTrue(setHelp.out().contains("Usage: clone-login set") && setHelp.out().contains("--connect"), setHelp.toString());
-    }
-
-    private static void assertFileHolds(Path file, String key) {
-        String text = Harness.read(file);
-        JsonObject o = JsonParser.parseString(text).getAsJsonObject();
-        assertEquals(key, o.get("clone_api_token").getAsString());
-        assertTrue(o.get("updated_at").getAsString().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), text);
-        assertTrue(text.startsWith("{\n  \"clone_api_token\": ") && text.endsWith("}\n"), text);
-    }
-
-    private static List<String> list(Path dir) throws Exception {
-        try (var s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-        }
     }
 }

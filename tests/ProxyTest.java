@@ -27,15 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the real script reaches {@code https://dashboard.test} only through a CONNECT tunnel of {@link ConnectProxy}
  * (nothing resolves dashboard.test), which leads to the fake dashboard served over TLS. The JDK disables
  * Basic for CONNECT tunnels by default, so this needs the tool to allow it for itself. Proxy credentials
- * are never printed.
+ * are never printed. Each run is a process: the tool's JVM trusts the test certificate through its
+ * options, and main allows Basic for tunnels through a JVM-wide property.
  */
 class ProxyTest {
     static final String DASHBOARD = "https://" + Tls.HOST;
     static final String MCP = DASHBOARD + "/mcp";
     static final String USER = "proxyuser-Qm4";
     static final String PASSWORD = "secret-pass-Zx81";
-    static final String KEY = ConnectTest.KEY;
-    static final Duration WAIT = LoginFlowTest.WAIT;
+    static final String KEY = "clone_live_connect_Wd73hLq0Zx4e";
+    static final Duration WAIT = Browser.WAIT;
     /** A browser that trusts the test certificate and follows no redirect by itself (the login's goes https -> http). */
     static final HttpClient BROWSER = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .sslContext(Tls.clientContext()).followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
@@ -46,12 +47,12 @@ class ProxyTest {
     final List<Harness.Running> started = new ArrayList<>();
 
     @BeforeEach void start() {
-        dash = FakeDashboard.startHttps(Harness.repo().resolve("fixtures"));
+        dash = FakeDashboard.startHttps(Harness.fixtures());
         proxy = ConnectProxy.start(USER, PASSWORD).route(Tls.HOST + ":443", dash.port());
     }
 
     @AfterEach void stop() {
-        started.forEach(r -> r.process.destroyForcibly());
+        started.forEach(Harness.Running::stop);
         proxy.close();
         dash.close();
     }
@@ -60,14 +61,14 @@ class ProxyTest {
     @ValueSource(strings = {"", "--verbose"})
     void connectGoesThroughTheAuthenticatingProxy(String flag) throws IOException {
         Harness.Tool tool = tool(USER, PASSWORD);
-        ConnectTest.storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
 
         assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
-        assertEquals(LoginFlowTest.connectBlock("plugin config", KEY, DASHBOARD), r.outLines());
+        assertEquals(Contract.connectBlock("plugin config", KEY, DASHBOARD), r.outLines());
         assertTunnelledWithCredentials();
-        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         if (!flag.isEmpty()) assertTrue(r.err().contains("POST " + MCP + " -> HTTP 200"), r.toString());
         r.assertNoSecrets(KEY, USER, PASSWORD, basic(USER, PASSWORD)).assertNoStackTrace();
     }
@@ -77,7 +78,7 @@ class ProxyTest {
     void wrongProxyCredentialsFailNamingTheRefusal(String flag) throws IOException {
         String wrong = "wrong-pass-Lk27";
         Harness.Tool tool = tool(USER, wrong);
-        ConnectTest.storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
 
@@ -99,7 +100,7 @@ class ProxyTest {
     @ValueSource(strings = {"http://" + USER + ":secret pass-Zx81@127.0.0.1:3128", "http://" + USER + ":secret%zzpass-Zx81@127.0.0.1:3128"})
     void aMalformedProxyValueFailsWithoutPrintingIt(String value) throws IOException {
         Harness.Tool tool = tool(USER, PASSWORD).with("HTTPS_PROXY", value);
-        ConnectTest.storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
@@ -114,7 +115,7 @@ class ProxyTest {
     @Test void aBasicChallengeFromTheDashboardNeverGetsTheProxyCredentials() throws IOException {
         dash.initialize("mcp-initialize-401-basic-challenge");
         Harness.Tool tool = tool(USER, PASSWORD);
-        ConnectTest.storeConfig(tool.defaultFolder(), KEY);
+        Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");
 
@@ -131,7 +132,7 @@ class ProxyTest {
         Harness.Tool tool = tool(USER, PASSWORD);
         Harness.Running run = tool.start("login", "--no-open").closeInput();
         started.add(run);
-        String authorize = run.awaitOut(LoginFlowTest.AUTHORIZE, WAIT).group(1);
+        String authorize = run.awaitOut(Contract.AUTHORIZE, WAIT).group(1);
         assertTrue(authorize.startsWith(DASHBOARD + FakeDashboard.CONNECT_PATH + "?"), authorize);
 
         // the browser reaches the fake directly (it resolves no dashboard.test), then follows the 302 to the callback
@@ -147,14 +148,14 @@ class ProxyTest {
         assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         List<String> expected = new ArrayList<>(List.of("Authorize: " + authorize, "Waiting for Clone browser authorization...",
-                "Stored Clone API key from Clone OAuth login.", "Token: " + LoginFlowTest.mask(LoginFlowTest.KEY), "Plugin config: " + config));
-        expected.addAll(LoginFlowTest.connectBlock("plugin config", LoginFlowTest.KEY, DASHBOARD));
+                "Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(Contract.LOGIN_KEY), "Plugin config: " + config));
+        expected.addAll(Contract.connectBlock("plugin config", Contract.LOGIN_KEY, DASHBOARD));
         assertEquals(expected, r.outLines(), r.toString());
-        LoginFlowTest.assertStored(config, LoginFlowTest.KEY);
+        Contract.assertStoredAlone(config, Contract.LOGIN_KEY);
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "exchanges");
         assertTunnelledWithCredentials(); // and never the loopback callback
-        LoginFlowTest.assertConnectCalls(dash, LoginFlowTest.KEY, "claude-code");
-        r.assertNoSecrets(LoginFlowTest.KEY, LoginFlowTest.CODE, USER, PASSWORD, basic(USER, PASSWORD)).assertNoStackTrace();
+        Contract.assertConnectCalls(dash, Contract.LOGIN_KEY, "claude-code");
+        r.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE, USER, PASSWORD, basic(USER, PASSWORD)).assertNoStackTrace();
     }
 
     // ---- helpers ----

@@ -2,6 +2,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,26 +41,25 @@ class ReadmeTest {
         assertEquals(2, lines.size(), lines.toString());
         assertTrue(lines.get(0).equals("clone-login login --start"), lines.get(0));
         assertTrue(lines.get(1).startsWith("clone-login login --finish '<"), lines.get(1));
-        String tool = Harness.javaCommand().stream().map(TerminalTest::quote).collect(Collectors.joining(" "));
-        try (FakeDashboard dash = FakeDashboard.start(Harness.repo().resolve("fixtures"))) {
-            Harness.Tool env = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
-                    .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(Collectors.joining(" "));
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Tool env = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
 
             Harness.Result started = bash(env, lines.get(0).replaceFirst("^clone-login", tool));
             assertEquals(0, started.exit(), started.toString());
-            Matcher url = LoginFlowTest.AUTHORIZE.matcher(started.out());
+            Matcher url = Contract.AUTHORIZE.matcher(started.out());
             assertTrue(url.find(), started.toString());
-            String address = TwoStepLoginTest.approve(url.group(1));
+            String address = Browser.approve(url.group(1));
 
-            Harness.Result finished = bash(env, lines.get(1).replaceFirst("^clone-login", tool).replaceAll("'<[^>]*>'", TerminalTest.quote(address)));
+            Harness.Result finished = bash(env, lines.get(1).replaceFirst("^clone-login", tool).replaceAll("'<[^>]*>'", Harness.shellQuote(address)));
             assertEquals(0, finished.exit(), finished.toString());
             assertTrue(finished.out().contains("Connected Clone Loop to Clone Dashboard."), finished.toString());
-            KeyStoreTest.assertHolds(tmp.resolve("data/auth.local.json"), LoginFlowTest.KEY);
-            finished.assertNoSecrets(LoginFlowTest.KEY, FakeDashboard.DEFAULT_CODE);
+            Contract.assertStoredAlone(tmp.resolve("data/auth.local.json"), Contract.LOGIN_KEY);
+            finished.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);
         }
     }
 
-    @Test
+    @Test @ResourceLock(Harness.JBANG_CACHE)
     void theFakeDashboardRecipeFinishesWithoutABrowser() throws Exception {
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/curl")), "the recipe's BROWSER is curl");
         List<List<String>> blocks = Harness.readmeShellBlocks("## Try the whole login without an account");
@@ -80,10 +80,9 @@ class ReadmeTest {
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.out().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
             assertTrue(r.out().contains("Source: plugin config"), "status then shows the stored key: " + r);
-            r.assertNoSecrets(LoginFlowTest.KEY, FakeDashboard.DEFAULT_CODE);
+            r.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);
         } finally {
-            fake.process.descendants().forEach(ProcessHandle::destroy);
-            fake.process.destroy();
+            fake.stop();
         }
     }
 }

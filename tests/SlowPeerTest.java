@@ -1,6 +1,10 @@
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,29 +26,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Peers that answer slowly or never finish (contract sections 7 and 8): one deadline for the whole
  * answer, the browser and the terminal agreeing on the outcome, and Ctrl-C telling the truth about
- * what was stored. The deadline tests wait the real 30 s.
+ * what was stored.
+ *
+ * <p>The deadline runs wait the tool's real 30 s. Both start with the class, each against a fake
+ * dashboard of its own, so that they wait side by side while the Ctrl-C tests run; their tests then
+ * check what came of them. Once login.Env can shorten the deadline (Env.withLimits), {@link #deadline}
+ * is the one place to give them a short one, and {@link #DEADLINE} the value the messages name.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlowPeerTest {
-    static final String KEY = LoginFlowTest.KEY;
-    static final String CODE = FakeDashboard.DEFAULT_CODE;
+    static final String KEY = Contract.LOGIN_KEY;
+    static final String CODE = Contract.CODE;
+    /** The tool's deadline for a whole answer, as the deadline runs have it. */
+    static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    @TempDir Path tmp;
-    FakeDashboard dash;
+    final List<FakeDashboard> dashboards = new ArrayList<>();
     final List<Harness.Running> started = new ArrayList<>();
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
-
-    @AfterEach void stopEverything() {
-        started.forEach(r -> r.process.destroyForcibly());
-        dash.close();
+    /** The tool in a folder of its own, against a fake dashboard of its own. */
+    record Peer(Path dir, FakeDashboard dash, Harness.Tool tool) {
+        Path config() { return dir.resolve("data/auth.local.json"); }
     }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl())
-                .with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+    Peer peer(Path dir) {
+        FakeDashboard dash = FakeDashboard.start(Harness.fixtures());
+        dashboards.add(dash);
+        return new Peer(dir, dash, new Harness.Tool(dir).against(dash).with("CLAUDE_PLUGIN_DATA", dir.resolve("data").toString()));
     }
 
-    Path config() { return tmp.resolve("data/auth.local.json"); }
+    /** The tool whose whole-answer deadline is {@link #DEADLINE}: today the built-in 30 s, in this JVM. */
+    static Harness.Tool deadline(Harness.Tool tool) {
+        return tool; // with Env.withLimits: tool.configure(e -> e.withLimits(new login.Env.Limits(<connect>, DEADLINE, <lock wait>)))
+    }
 
     Harness.Running login(Harness.Tool tool) {
         Harness.Running run = tool.start("login", "--no-open").closeInput();
@@ -51,85 +66,112 @@ class SlowPeerTest {
         return run;
     }
 
-    @Test
-    void anExchangeThatDripsItsBodyFailsAtTheDeadlineAndThePageSaysTheSame() throws Exception {
-        dash.exchange("exchange-drips-forever");
-        Harness.Running run = login(tool());
-        String url = run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
+    /** A browser request (or anything that blocks) on a thread of its own. */
+    static <T> CompletableFuture<T> inBackground(Callable<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(work.call());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, "SlowPeerTest browser");
+        t.setDaemon(true);
+        t.start();
+        return result;
+    }
 
-        HttpResponse<String> page = LoginFlowTest.BROWSER.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
-        Harness.capture(page.body());
-        Harness.Result r = run.waitFor(Duration.ofSeconds(60));
+    // ---- the deadline runs, started with the class ----
+
+    Peer drippingExchange;
+    Harness.Running exchangeLogin;
+    CompletableFuture<HttpResponse<String>> exchangePage;
+    Peer drippingMcp;
+    Harness.Running mcpConnect;
+
+    @BeforeAll void startTheDeadlineRuns(@TempDir Path dir) throws IOException {
+        drippingExchange = peer(dir.resolve("exchange"));
+        drippingExchange.dash().exchange("exchange-drips-forever");
+        exchangeLogin = login(deadline(drippingExchange.tool()));
+        String url = exchangeLogin.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        exchangePage = inBackground(() -> Browser.browse(url, DEADLINE.multipliedBy(3)));
+
+        drippingMcp = peer(dir.resolve("mcp"));
+        drippingMcp.dash().initialize("mcp-initialize-drips-forever");
+        Files.createDirectories(drippingMcp.config().getParent());
+        Files.writeString(drippingMcp.config(), "{\"clone_api_token\": \"" + KEY + "\"}\n");
+        mcpConnect = deadline(drippingMcp.tool()).start("connect").closeInput();
+        started.add(mcpConnect);
+    }
+
+    @AfterAll void stopEverything() {
+        started.forEach(Harness.Running::stop);
+        dashboards.forEach(FakeDashboard::close);
+    }
+
+    @Test @Order(3)
+    void anExchangeThatDripsItsBodyFailsAtTheDeadlineAndThePageSaysTheSame() throws Exception {
+        HttpResponse<String> page = exchangePage.get();
+        Harness.Result r = exchangeLogin.waitFor(DEADLINE.multipliedBy(2));
 
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains("Clone Loop login exchange got no complete answer from 127.0.0.1 within 30 s."), r.toString());
+        assertTrue(r.err().contains("Clone Loop login exchange got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
+                r.toString());
         assertEquals(502, page.statusCode(), page.body());
         assertTrue(page.body().contains("no complete answer"), "the page tells the same story: " + page.body());
-        assertFalse(Files.exists(config()), "nothing stored");
-        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once, never again");
+        assertFalse(Files.exists(drippingExchange.config()), "nothing stored");
+        assertEquals(1, drippingExchange.dash().calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once, never again");
         r.assertNoSecrets(CODE).assertNoStackTrace();
     }
 
-    @Test
-    void anMcpAnswerThatDripsFailsConnectAtTheDeadline() throws IOException {
-        dash.initialize("mcp-initialize-drips-forever");
-        Files.createDirectories(tmp.resolve("data"));
-        Files.writeString(config(), "{\"clone_api_token\": \"" + KEY + "\"}\n");
-
-        Harness.Result r = tool().run("connect");
+    @Test @Order(4)
+    void anMcpAnswerThatDripsFailsConnectAtTheDeadline() {
+        Harness.Result r = mcpConnect.waitFor(DEADLINE.multipliedBy(2));
 
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains("Clone MCP initialize got no complete answer from 127.0.0.1 within 30 s."), r.toString());
-        assertEquals(1, dash.calls(FakeDashboard.MCP_PATH).size());
+        assertTrue(r.err().contains("Clone MCP initialize got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
+                r.toString());
+        assertEquals(1, drippingMcp.dash().calls(FakeDashboard.MCP_PATH).size());
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
-    @Test @DisabledOnOs(OS.WINDOWS)
-    void ctrlCDuringTheExchangeSaysNothingWasStoredAndIsRight() throws Exception {
-        dash.exchange("exchange-drips-forever");
-        Harness.Running run = login(tool().withDefaultSigint());
-        String url = run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
-        CompletableFuture<HttpResponse<String>> page = CompletableFuture.supplyAsync(() -> {
-            try {
-                return LoginFlowTest.browse(url);
-            } catch (IOException | InterruptedException e) {
-                return null;
-            }
-        });
-        assertTrue(dash.awaitCalls(FakeDashboard.EXCHANGE_PATH, 1, Duration.ofSeconds(30)));
+    // ---- Ctrl-C: a signal, so a process ----
+
+    @Test @Order(1) @DisabledOnOs(OS.WINDOWS)
+    void ctrlCDuringTheExchangeSaysNothingWasStoredAndIsRight(@TempDir Path dir) throws Exception {
+        Peer peer = peer(dir);
+        peer.dash().exchange("exchange-drips-forever");
+        Harness.Running run = login(peer.tool().withDefaultSigint());
+        String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        CompletableFuture<HttpResponse<String>> page = inBackground(() -> Browser.browse(url));
+        assertTrue(peer.dash().awaitCalls(FakeDashboard.EXCHANGE_PATH, 1, Browser.WAIT));
 
         run.interrupt();
         Harness.Result r = run.waitFor(Duration.ofSeconds(10));
 
         assertEquals(130, r.exit(), r.toString());
         assertTrue(r.err().contains("while the code was being exchanged; nothing was stored"), r.toString());
-        assertFalse(Files.exists(config()));
+        assertFalse(Files.exists(peer.config()));
         page.cancel(true);
         r.assertNoSecrets(CODE).assertNoStackTrace();
     }
 
-    @Test @DisabledOnOs(OS.WINDOWS)
-    void ctrlCAfterTheKeyIsStoredSaysItIsStoredAndHowToConnect() throws Exception {
-        dash.initialize("mcp-initialize-drips-forever");
-        Harness.Running run = login(tool().withDefaultSigint());
-        String url = run.awaitOut(LoginFlowTest.AUTHORIZE, Duration.ofSeconds(30)).group(1);
-        CompletableFuture.runAsync(() -> {
-            try {
-                LoginFlowTest.browse(url);
-            } catch (IOException | InterruptedException e) {
-                // the login is interrupted before it answers
-            }
-        });
-        assertTrue(dash.awaitCalls(FakeDashboard.MCP_PATH, 1, Duration.ofSeconds(30)));
+    @Test @Order(2) @DisabledOnOs(OS.WINDOWS)
+    void ctrlCAfterTheKeyIsStoredSaysItIsStoredAndHowToConnect(@TempDir Path dir) throws Exception {
+        Peer peer = peer(dir);
+        peer.dash().initialize("mcp-initialize-drips-forever");
+        Harness.Running run = login(peer.tool().withDefaultSigint());
+        String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        inBackground(() -> Browser.browse(url)); // the login is interrupted before it answers
+        assertTrue(peer.dash().awaitCalls(FakeDashboard.MCP_PATH, 1, Browser.WAIT));
 
         run.interrupt();
         Harness.Result r = run.waitFor(Duration.ofSeconds(10));
 
         assertEquals(130, r.exit(), r.toString());
         assertFalse(r.err().contains("nothing was stored"), r.toString());
-        assertTrue(r.err().contains("after the key was stored in " + config()) && r.err().contains("clone-login connect"), r.toString());
-        KeyStoreTest.assertHolds(config(), KEY);
+        assertTrue(r.err().contains("after the key was stored in " + peer.config()) && r.err().contains("clone-login connect"), r.toString());
+        Contract.assertStoredAlone(peer.config(), KEY);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 }

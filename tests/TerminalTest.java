@@ -41,7 +41,7 @@ class TerminalTest {
     @BeforeEach void start() {
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/tmux")) || Files.isExecutable(Paths.get("/opt/homebrew/bin/tmux")),
                 "needs tmux (.ci/run installs it)");
-        dash = FakeDashboard.start(Harness.repo().resolve("fixtures"));
+        dash = FakeDashboard.start(Harness.fixtures());
         socket = "clone-login-test-" + UUID.randomUUID();
     }
 
@@ -53,13 +53,12 @@ class TerminalTest {
     @Test
     void typingWhileItWaitsIsNeverWipedAndAWrongPasteIsForgiven() throws Exception {
         Path exit = tmp.resolve("exit-code");
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString())
-                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
+        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
         List<String> command = new ArrayList<>(List.of("env", "-i", "TERM=xterm-256color", "PATH=" + System.getenv("PATH")));
         tool.env.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(Harness.javaCommand());
         command.addAll(List.of("login", "--no-open", "--timeout", "3m"));
-        String shell = String.join(" ", command.stream().map(TerminalTest::quote).toList()) + "; echo $? > " + quote(exit.toString())
+        String shell = String.join(" ", command.stream().map(Harness::shellQuote).toList()) + "; echo $? > " + Harness.shellQuote(exit.toString())
                 + "; sleep 120";
         tmux("new-session", "-d", "-x", Integer.toString(COLUMNS), "-y", Integer.toString(ROWS), shell);
 
@@ -95,7 +94,7 @@ class TerminalTest {
         assertTrue(end.contains("Stored Clone API key from Clone OAuth login.") && end.contains("Connected Clone Loop to Clone Dashboard."), end);
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
         // the screen is not handed to SecretAuditTest: the terminal itself echoes the code the person typed
-        assertFalse(end.replace(LoginFlowTest.mask(LoginFlowTest.KEY), "").contains(LoginFlowTest.KEY), "no key on the screen");
+        assertFalse(end.replace(Contract.mask(Contract.LOGIN_KEY), "").contains(Contract.LOGIN_KEY), "no key on the screen");
     }
 
     // ---- tmux ----
@@ -128,6 +127,4 @@ class TerminalTest {
         }
         return out;
     }
-
-    static String quote(String word) { return "'" + word.replace("'", "'\\''") + "'"; }
 }

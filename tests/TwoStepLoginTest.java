@@ -25,36 +25,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The login in two processes, for agents and remote sessions (contract section 7): --start prints the
  * address and exits, nothing listens; --finish completes with the address the browser ended on. Each
- * step runs as its own process with no terminal and standard input closed.
+ * step is a run of its own with no terminal and standard input closed, sharing only the files (in this
+ * JVM; WholeProcessTest runs both steps as processes).
  */
 class TwoStepLoginTest {
-    static final String KEY = LoginFlowTest.KEY;
-    static final String CODE = FakeDashboard.DEFAULT_CODE;
-    static final HttpClient NO_REDIRECTS = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    static final String KEY = Contract.LOGIN_KEY;
+    static final String CODE = Contract.CODE;
 
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.repo().resolve("fixtures")); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    Harness.Tool tool() {
-        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString())
-                .with("CLONE_DASHBOARD_URL", dash.url()).with("CLONE_MCP_URL", dash.mcpUrl());
-    }
+    Harness.Tool tool() { return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString()).against(dash); }
 
     Path data() { return tmp.resolve("data"); }
 
     Path pending() { return data().resolve(".login-pending.json"); }
-
-    /** The person approves in a browser that cannot reach this machine: the address it ends on is what they copy. */
-    static String approve(String authorizeUrl) throws IOException, InterruptedException {
-        HttpResponse<Void> approval = NO_REDIRECTS.send(HttpRequest.newBuilder(URI.create(authorizeUrl)).build(),
-                HttpResponse.BodyHandlers.discarding());
-        assertEquals(302, approval.statusCode());
-        return approval.headers().firstValue("Location").orElseThrow();
-    }
 
     /** Runs --start and returns the Authorize address it printed. */
     String start(Harness.Tool tool, String... more) {
@@ -62,7 +51,7 @@ class TwoStepLoginTest {
         args.addAll(List.of(more));
         Harness.Result r = tool.run(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.toString());
-        Matcher m = LoginFlowTest.AUTHORIZE.matcher(r.out());
+        Matcher m = Contract.AUTHORIZE.matcher(r.out());
         assertTrue(m.find(), r.toString());
         return m.group(1);
     }
@@ -72,26 +61,25 @@ class TwoStepLoginTest {
         Harness.Tool tool = tool();
         Harness.Result started = tool.run("login", "--start");
         assertEquals(0, started.exit(), started.toString());
-        String url = LoginFlowTest.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
+        String url = Contract.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
         assertTrue(started.out().contains("login --finish"), "says what to do next: " + started);
-        int port = URI.create(FakeDashboard.parseQuery(URI.create(url).getRawQuery()).get("redirect_uri")).getPort();
-        LoginFlowTest.assertRefused(port); // nothing listens after --start
+        Browser.assertRefused(Browser.callbackPort(url)); // nothing listens after --start
         assertTrue(Files.isRegularFile(pending()));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pending())));
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
-        String address = approve(url);
+        String address = Browser.approve(url);
         Harness.Result r = tool.run("login", "--finish", address);
 
         assertEquals(0, r.exit(), r.toString());
-        List<String> expected = new ArrayList<>(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + LoginFlowTest.mask(KEY),
+        List<String> expected = new ArrayList<>(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY),
                 "Plugin config: " + data().resolve("auth.local.json")));
-        expected.addAll(LoginFlowTest.connectBlock("plugin config", KEY, dash.url()));
+        expected.addAll(Contract.connectBlock("plugin config", KEY, dash.url()));
         assertEquals(expected, r.outLines());
-        KeyStoreTest.assertHolds(data().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(data().resolve("auth.local.json"), KEY);
         assertFalse(Files.exists(pending()), "single-use: gone");
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "the code is exchanged exactly once");
-        LoginFlowTest.assertConnectCalls(dash, KEY, "claude-code");
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
         started.assertNoSecrets(KEY, CODE);
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
@@ -99,17 +87,17 @@ class TwoStepLoginTest {
     @Test
     void finishReadsTheAddressFromStandardInput() throws Exception {
         Harness.Tool tool = tool();
-        String address = approve(start(tool));
+        String address = Browser.approve(start(tool));
         Harness.Result r = tool.runWithInput(address + "\n", "login", "--finish", "-");
         assertEquals(0, r.exit(), r.toString());
-        KeyStoreTest.assertHolds(data().resolve("auth.local.json"), KEY);
+        Contract.assertStoredAlone(data().resolve("auth.local.json"), KEY);
         r.assertNoSecrets(KEY, CODE);
     }
 
     @Test
     void anAddressWithAnotherStateIsRefusedAndThePendingLoginKept() throws Exception {
         Harness.Tool tool = tool();
-        String address = approve(start(tool));
+        String address = Browser.approve(start(tool));
         String wrong = address.replaceAll("state=[^&]+", "state=" + FakeDashboard.WRONG_STATE);
 
         Harness.Result refused = tool.run("login", "--finish", wrong);
@@ -132,8 +120,8 @@ class TwoStepLoginTest {
     @Test
     void aNewerStartReplacesTheOlderOne() throws Exception {
         Harness.Tool tool = tool();
-        String older = approve(start(tool));
-        String newer = approve(start(tool));
+        String older = Browser.approve(start(tool));
+        String newer = Browser.approve(start(tool));
 
         Harness.Result stale = tool.run("login", "--finish", older);
         assertEquals(1, stale.exit(), stale.toString());
@@ -145,7 +133,7 @@ class TwoStepLoginTest {
     @Test
     void aFinishedLoginCannotBeUsedTwice() throws Exception {
         Harness.Tool tool = tool();
-        String address = approve(start(tool));
+        String address = Browser.approve(start(tool));
         assertEquals(0, tool.run("login", "--finish", address).exit());
 
         Harness.Result twice = tool.run("login", "--finish", address);
@@ -160,7 +148,7 @@ class TwoStepLoginTest {
         Harness.Tool tool = tool();
         Harness.Result started = tool.run("login", "--start", "--timeout", "1s", "--json");
         Instant expires = Instant.parse(com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject().get("expires_at").getAsString());
-        String address = approve(com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject().get("authorize_url").getAsString());
+        String address = Browser.approve(com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject().get("authorize_url").getAsString());
         assertTrue(Harness.eventually(() -> Instant.now().isAfter(expires), Duration.ofSeconds(5)));
 
         Harness.Result r = tool.run("login", "--finish", address);
@@ -175,7 +163,7 @@ class TwoStepLoginTest {
     void theDashboardsErrorEndsThePendingLogin() throws Exception {
         dash.approval("deny");
         Harness.Tool tool = tool();
-        String address = approve(start(tool));
+        String address = Browser.approve(start(tool));
 
         Harness.Result r = tool.run("login", "--finish", address);
 

@@ -1,0 +1,164 @@
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every command as the script's own process, the way people and scripts start it: the exit code main
+ * hands to System.exit, and the exact bytes on standard output (UTF-8 whatever the platform's charset,
+ * each line ended by one "\n"), which a run in this JVM cannot show. The other classes test the same
+ * behaviour in this JVM.
+ */
+class WholeProcessTest {
+    static final String KEY = "clone_whole_process_key_Pz63Wq";
+    static final String ENV_KEY = "clone_whole_process_env_Jr41Mx";
+
+    @TempDir Path tmp;
+
+    Harness.Tool tool() { return new Harness.Tool(tmp).process(); }
+
+    /** The lines as the tool writes them: UTF-8, one "\n" after each. */
+    static byte[] bytes(List<String> lines) {
+        return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    static List<String> stored(String headline, String key, Path config) {
+        return List.of(headline, "Token: " + Contract.mask(key), "Plugin config: " + config);
+    }
+
+    @Test
+    void statusExitsZeroWithItsLinesInUtf8() {
+        Harness.Tool tool = tool();
+        Harness.Result r = tool.run("status");
+        assertEquals(0, r.exit(), r.toString());
+        assertArrayEquals(bytes(Contract.demoStatus(tool.defaultFolder())), r.outBytes(), r.toString()); // the fallback note's dash is UTF-8
+    }
+
+    @Test
+    void setExitsZeroOrThreeWhenShadowed() {
+        Harness.Tool tool = tool();
+        Path config = tool.defaultFolder().resolve("auth.local.json");
+        Harness.Result r = tool.run("set", KEY);
+        assertEquals(0, r.exit(), r.toString());
+        assertArrayEquals(bytes(stored("Stored Clone API key in plugin config.", KEY, config)), r.outBytes(), r.toString());
+        Contract.assertStoredAlone(config, KEY);
+
+        Harness.Result shadowed = tool.with("CLONE_API_TOKEN", ENV_KEY).runWithInput(KEY + "\n", "set", "-");
+        assertEquals(3, shadowed.exit(), shadowed.toString());
+        assertArrayEquals(bytes(stored("Stored Clone API key in plugin config.", KEY, config)), shadowed.outBytes(), shadowed.toString());
+        r.assertNoSecrets(KEY);
+        shadowed.assertNoSecrets(KEY, ENV_KEY);
+    }
+
+    @Test
+    void aUsageErrorExitsTwoWithNothingOnStdoutOrOneJsonObject() {
+        Harness.Result r = tool().runWithInput("", "set", "-");
+        assertEquals(2, r.exit(), r.toString());
+        assertArrayEquals(new byte[0], r.outBytes(), r.toString());
+
+        Harness.Result json = tool().run("status", "--json", "--bogus");
+        assertEquals(2, json.exit(), json.toString());
+        String out = new String(json.outBytes(), StandardCharsets.UTF_8);
+        assertTrue(out.endsWith("}\n") && out.indexOf('\n') == out.length() - 1, "one line, one \\n: " + json);
+        JsonObject o = JsonParser.parseString(out).getAsJsonObject();
+        assertEquals(Set.of("error", "exit_code"), o.keySet());
+        assertEquals(2, o.get("exit_code").getAsInt());
+    }
+
+    @Test
+    void importEnvExitsZeroOrOneWithoutTheVariable() {
+        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Path config = tool.defaultFolder().resolve("auth.local.json");
+        Harness.Result r = tool.run("import-env");
+        assertEquals(0, r.exit(), r.toString());
+        assertArrayEquals(bytes(stored("Stored Clone API key from CLONE_API_TOKEN.", ENV_KEY, config)), r.outBytes(), r.toString());
+        Contract.assertStoredAlone(config, ENV_KEY);
+        r.assertNoSecrets(ENV_KEY);
+
+        Harness.Result without = new Harness.Tool(tmp.resolve("other")).process().run("import-env");
+        assertEquals(1, without.exit(), without.toString());
+        assertArrayEquals(new byte[0], without.outBytes(), without.toString());
+    }
+
+    @Test
+    void clearExitsZeroWithItsLines() {
+        Harness.Tool tool = tool();
+        Harness.placeConfig("config-valid.json", tool.defaultFolder());
+        Harness.Result r = tool.run("clear");
+        assertEquals(0, r.exit(), r.toString());
+        List<String> expected = new ArrayList<>(List.of("Cleared plugin config API key.", "Current effective token:"));
+        expected.addAll(Contract.demoStatus(tool.defaultFolder()));
+        assertArrayEquals(bytes(expected), r.outBytes(), r.toString());
+    }
+
+    @Test
+    void connectExitsZeroWithTheConnectBlockOrOneWithTheDemoKey() {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Result demo = tool().against(dash).run("connect");
+            assertEquals(1, demo.exit(), demo.toString());
+            assertArrayEquals(new byte[0], demo.outBytes(), demo.toString());
+
+            Harness.Result r = tool().against(dash).with("CLONE_API_TOKEN", ENV_KEY).run("connect");
+            assertEquals(0, r.exit(), r.toString());
+            assertArrayEquals(bytes(Contract.connectBlock("environment", ENV_KEY, dash.url())), r.outBytes(), r.toString());
+            Contract.assertConnectCalls(dash, ENV_KEY, "claude-code");
+            r.assertNoSecrets(ENV_KEY);
+        }
+    }
+
+    @Test
+    void loginExitsZeroWithItsLines() throws Exception {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Tool tool = tool().against(dash);
+            Harness.Running run = tool.start("login", "--no-open").closeInput();
+            String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+            Browser.browse(url);
+            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+
+            assertEquals(0, r.exit(), r.toString());
+            Path config = tool.defaultFolder().resolve("auth.local.json");
+            List<String> expected = new ArrayList<>(List.of("Authorize: " + url, "Waiting for Clone browser authorization..."));
+            expected.addAll(stored("Stored Clone API key from Clone OAuth login.", Contract.LOGIN_KEY, config));
+            expected.addAll(Contract.connectBlock("plugin config", Contract.LOGIN_KEY, dash.url()));
+            assertArrayEquals(bytes(expected), r.outBytes(), r.toString());
+            Contract.assertStoredAlone(config, Contract.LOGIN_KEY);
+            r.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);
+        }
+    }
+
+    @Test
+    void bothStepsExitZeroAndAFinishedLoginExitsOne() throws Exception {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Tool tool = tool().against(dash);
+            Harness.Result started = tool.run("login", "--start");
+            assertEquals(0, started.exit(), started.toString());
+            String url = Contract.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
+            String out = new String(started.outBytes(), StandardCharsets.UTF_8);
+            assertTrue(out.startsWith("Authorize: " + url + "\n") && out.endsWith("\n") && !out.contains("\r"), started.toString());
+            assertEquals(started.out(), out);
+
+            String address = Browser.approve(url);
+            Harness.Result finished = tool.run("login", "--finish", address);
+            assertEquals(0, finished.exit(), finished.toString());
+            Path config = tool.defaultFolder().resolve("auth.local.json");
+            List<String> expected = new ArrayList<>(stored("Stored Clone API key from Clone OAuth login.", Contract.LOGIN_KEY, config));
+            expected.addAll(Contract.connectBlock("plugin config", Contract.LOGIN_KEY, dash.url()));
+            assertArrayEquals(bytes(expected), finished.outBytes(), finished.toString());
+
+            Harness.Result again = tool.run("login", "--finish", address);
+            assertEquals(1, again.exit(), again.toString());
+            assertArrayEquals(new byte[0], again.outBytes(), again.toString());
+            finished.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);
+        }
+    }
+}
