@@ -165,6 +165,8 @@ public class login implements Callable<Integer> {
         login root = new login(env);
         CommandLine cmd = new CommandLine(root);
         cmd.setOut(out).setErr(err);
+        // help in colour only where this run's Env says so (not picocli's own look at the JVM's console)
+        cmd.setColorScheme(CommandLine.Help.defaultColorScheme(env.colour() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
         cmd.setExecutionExceptionHandler((ex, commandLine, parsed) -> root.report(ex, jsonRequested(parsed)));
         cmd.setParameterExceptionHandler(login::reportUsage);
         helpAndVersionEverywhere(cmd);
@@ -1631,7 +1633,7 @@ public class login implements Callable<Integer> {
                 }
                 Json.strictObject(Json.GSON.toJson(Map.of("warm", List.of(1))));
                 return transport;
-            }, Executors.newSingleThreadExecutor(daemonThreads("clone-login-warm")));
+            }, work -> daemonThreads("clone-login-warm").newThread(work).start());
         }
 
         /**
@@ -1656,7 +1658,7 @@ public class login implements Callable<Integer> {
             } catch (TimeoutException e) {
                 abandon(call, stream);
                 throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within "
-                        + Durations.format(env.limits().response()).replace("s", " s") + ".");
+                        + env.limits().response().toSeconds() + " s.");
             } catch (InterruptedException e) {
                 abandon(call, stream);
                 Thread.currentThread().interrupt();

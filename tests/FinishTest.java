@@ -70,7 +70,7 @@ class FinishTest {
     void verboseShowsEachStepWithoutSecrets(@TempDir Path tmp) throws Exception {
         try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
             Harness.Running run = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash)
-                    .ownSecrets().start("--verbose", "login", "--no-open").closeInput();
+                    .start("--verbose", "login", "--no-open").closeInput();
             Matcher authorize = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
             Browser.browse(authorize.group(1));
             Harness.Result r = run.waitFor(Harness.RUN_LIMIT);

@@ -259,18 +259,6 @@ final class Harness {
             return this;
         }
 
-        /**
-         * For a test that proves the tool never prints a fixed secret (a fixture's key or code): login.java
-         * keeps the secrets it must hide for the whole JVM, so in this JVM a secret another run registered
-         * would hide one that this run failed to register, and a short one would be hidden in every later
-         * run. Such a test runs as a process while that is so, and in this JVM once each run keeps its own
-         * (decided by {@link #secretsOutliveTheirRun()}).
-         */
-        Tool ownSecrets() {
-            if (secretsOutliveTheirRun()) process = true;
-            return this;
-        }
-
         /** Changes the login.Env an in-process run gets (a terminal, a clock, limits). */
         Tool configure(UnaryOperator<login.Env> change) {
             envChanges.add(change);
@@ -351,30 +339,6 @@ final class Harness {
             command.addAll(List.of(args));
             return Running.start(command, env, repo());
         }
-    }
-
-    private static Boolean secretsOutliveTheirRun;
-
-    /**
-     * Whether a secret one in-process run registers is still hidden in the next run's output. Asked of
-     * the tool itself: a run whose CLONE_API_TOKEN is a fresh value, then a run whose config path holds
-     * that value (and whose environment does not).
-     */
-    static synchronized boolean secretsOutliveTheirRun() {
-        if (secretsOutliveTheirRun == null) {
-            try {
-                Path dir = temporaryFolder("clone-login-secrets-probe");
-                String probe = unique("clone_probe_");
-                Result first = new Tool(dir).with("CLONE_API_TOKEN", probe).run("status");
-                assertTrue(first.exit() == 0, first.toString());
-                Result second = new Tool(dir).with("CLAUDE_PLUGIN_DATA", dir.resolve(probe).toString()).run("status");
-                assertTrue(second.exit() == 0, second.toString());
-                secretsOutliveTheirRun = !second.out().contains(probe);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return secretsOutliveTheirRun;
     }
 
     /**

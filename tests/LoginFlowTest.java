@@ -161,7 +161,7 @@ class LoginFlowTest {
     @CsvSource({"exchange-ok", "exchange-expired"})
     void verboseOutputNeverShowsKeyOrCode(String exchange) throws Exception {
         dash.exchange(exchange);
-        Login login = startLogin(tool().ownSecrets(), "--verbose");
+        Login login = startLogin(tool(), "--verbose");
 
         HttpResponse<String> page = Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);

@@ -28,18 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answer, the browser and the terminal agreeing on the outcome, and Ctrl-C telling the truth about
  * what was stored.
  *
- * <p>The deadline runs wait the tool's real 30 s. Both start with the class, each against a fake
- * dashboard of its own, so that they wait side by side while the Ctrl-C tests run; their tests then
- * check what came of them. Once login.Env can shorten the deadline (Env.withLimits), {@link #deadline}
- * is the one place to give them a short one, and {@link #DEADLINE} the value the messages name.
+ * <p>The deadline runs are the tool's own code in this JVM with a short deadline (Env.withLimits; the
+ * contract's 30 s is Env.Limits.CONTRACT, checked in UnitTest). Both start with the class, each against
+ * a fake dashboard of its own, so that they wait side by side while the Ctrl-C tests run; their tests
+ * then check what came of them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlowPeerTest {
     static final String KEY = Contract.LOGIN_KEY;
     static final String CODE = Contract.CODE;
-    /** The tool's deadline for a whole answer, as the deadline runs have it. */
-    static final Duration DEADLINE = Duration.ofSeconds(30);
+    /** The deadline for a whole answer the deadline runs are given: short, and longer than any answer of a fake that does answer. */
+    static final Duration DEADLINE = Duration.ofSeconds(3);
 
     final List<FakeDashboard> dashboards = new ArrayList<>();
     final List<Harness.Running> started = new ArrayList<>();
@@ -55,9 +55,10 @@ class SlowPeerTest {
         return new Peer(dir, dash, new Harness.Tool(dir).against(dash).with("CLAUDE_PLUGIN_DATA", dir.resolve("data").toString()));
     }
 
-    /** The tool whose whole-answer deadline is {@link #DEADLINE}: today the built-in 30 s, in this JVM. */
+    /** The tool, in this JVM, with {@link #DEADLINE} for a whole answer. */
     static Harness.Tool deadline(Harness.Tool tool) {
-        return tool; // with Env.withLimits: tool.configure(e -> e.withLimits(new login.Env.Limits(<connect>, DEADLINE, <lock wait>)))
+        return tool.configure(e -> e.withLimits(new login.Env.Limits(login.Env.Limits.CONTRACT.connect(), DEADLINE,
+                login.Env.Limits.CONTRACT.lockWait())));
     }
 
     Harness.Running login(Harness.Tool tool) {

@@ -314,6 +314,14 @@ class UnitTest {
         assertEquals(List.of(), login.ShellWords.split("   "));
     }
 
+    // ---- the contract's limits (section 8) ----
+
+    @Test
+    void theToolWaitsWhatTheContractSays() {
+        assertEquals(new login.Env.Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20)), login.Env.Limits.CONTRACT);
+        assertEquals(login.Env.Limits.CONTRACT, login.Env.system().limits(), "the script's own runs wait the contract's times");
+    }
+
     // ---- shadowing (contract section 6) ----
 
     @Test
