@@ -173,6 +173,11 @@ public class FakeDashboard implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Whether it serves over TLS. */
+    public boolean https() {
+        return https;
+    }
+
     /** {@code http://127.0.0.1:PORT} ({@code https://} over TLS), no trailing slash. */
     public String url() {
         return (https ? "https" : "http") + "://127.0.0.1:" + port();
