@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,42 @@ class WholeProcessTest {
         Harness.Result r = tool.run("status");
         assertEquals(0, r.exit(), r.toString());
         assertArrayEquals(bytes(Contract.demoStatus(tool.defaultFolder())), r.outBytes(), r.toString()); // the fallback note's dash is UTF-8
+    }
+
+    /**
+     * main answers no arguments and plain "status" without building the command tree (agents call it at
+     * every start): in every state of the key it must print what the status command prints, and exit alike.
+     */
+    @Test
+    void plainStatusAnswersAsTheStatusCommandDoes() throws Exception {
+        Path config = new Harness.Tool(tmp).defaultFolder().resolve("auth.local.json");
+        assertPlainStatusAsTheCommand(); // the demo key
+        Files.createDirectories(config); // skipped: not a file
+        assertPlainStatusAsTheCommand();
+        Files.delete(config);
+        Files.writeString(config, "{\"CLONE_API_TOKEN\":\"" + KEY + "\"}\n");
+        assertPlainStatusAsTheCommand(); // the stored key
+        assertPlainStatusAsTheCommand("CLONE_API_TOKEN", ENV_KEY); // shadowed by the environment
+        assertPlainStatusAsTheCommand("NO_COLOR", "", "TERM", "xterm-256color");
+    }
+
+    /** The process with no arguments and with "status" against the status command run through the command tree. */
+    void assertPlainStatusAsTheCommand(String... variables) {
+        Harness.Tool tree = new Harness.Tool(tmp);
+        Harness.Tool process = new Harness.Tool(tmp).process();
+        for (int i = 0; i < variables.length; i += 2) {
+            tree.with(variables[i], variables[i + 1]);
+            process.with(variables[i], variables[i + 1]);
+        }
+        Harness.Result expected = tree.run("status");
+        for (String[] args : List.of(new String[0], new String[] {"status"})) {
+            Harness.Result r = process.run(args);
+            String what = "clone-login " + String.join(" ", args) + "\n" + r + "\nthe status command:\n" + expected;
+            assertEquals(expected.exit(), r.exit(), what);
+            assertEquals(expected.out(), r.out(), what);
+            assertEquals(expected.err(), r.err(), what);
+            r.assertNoSecrets(KEY, ENV_KEY);
+        }
     }
 
     @Test
