@@ -157,8 +157,14 @@ public class login implements Callable<Integer> {
         }
         Env env = Env.system();
         PrintWriter out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
-        if (isPlainStatus(args)) System.exit(new login(env, out, err).plainStatus());
-        System.exit(newCommandLine(env, out, err).execute(args));
+        int exit;
+        if (isPlainStatus(args)) {
+            exit = new login(env, out, err).plainStatus();
+        } else {
+            if (Login.needsTheNetwork(args)) Transport.preload(env);
+            exit = newCommandLine(env, out, err).execute(args);
+        }
+        System.exit(exit);
     }
 
     /**
@@ -353,6 +359,14 @@ public class login implements Callable<Integer> {
         @Option(names = "--finish", paramLabel = "ADDRESS",
                 description = "Complete the pending login with the address the browser ended on (- reads it from standard input).")
         String finish;
+
+        /** A login that will call the dashboard (not --start, help or version), as main sees it before picocli parses it. */
+        static boolean needsTheNetwork(String[] args) {
+            List<String> words = List.of(args);
+            int command = words.indexOf("login");
+            return command >= 0 && words.subList(0, command).stream().allMatch(w -> w.startsWith("-"))
+                    && words.stream().noneMatch(w -> Set.of("--start", "-h", "--help", "-V", "--version").contains(w));
+        }
 
         @Override public Integer call() throws Exception {
             checkOptions();
@@ -692,8 +706,8 @@ public class login implements Callable<Integer> {
             String dashboard = preflight();
             String state = Keys.newState(env.random().get());
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
-            CompletableFuture<Transport> warmed = null;
-            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
+            AtomicBoolean waiting = new AtomicBoolean(true);
+            try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui)) {
                 interruption.install(receiver);
                 String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
                 ui.line("Authorize: " + url);
@@ -702,12 +716,13 @@ public class login implements Callable<Integer> {
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
                         + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
                         + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                warmed = Transport.warm(env, ui, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                transport.warmWhile(waiting::get, "http://127.0.0.1:" + receiver.port() + "/warm-up");
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
-                return complete(callback, state, dashboard, new DashboardApi(env, warmed.join()), receiver::answer, interruption);
+                waiting.set(false);
+                return complete(callback, state, dashboard, new DashboardApi(env, transport), receiver::answer, interruption);
             } finally {
+                waiting.set(false);
                 interruption.done();
-                if (warmed != null) warmed.thenAccept(Transport::close);
             }
         }
 
@@ -1639,22 +1654,74 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * Loads and warms the HTTP and JSON code while the person is still in the browser, so the answer
-         * after the callback is quick: one throwaway POST through the whole stack to this login's own
-         * loopback server (which answers 404 and ignores it), and the TLS context when the dashboard is https.
+         * Started first thing in a login, on the other core while picocli parses the command line and the
+         * callback server starts: loads the HTTP client, JSON, and for an https dashboard the TLS context with
+         * its trust store, which a callback that comes at once would otherwise wait for. It connects nowhere.
          */
-        static CompletableFuture<Transport> warm(Env env, Ui ui, String ownLoopbackUrl) {
-            return CompletableFuture.supplyAsync(() -> {
-                Transport transport = new Transport(env, ui);
+        static void preload(Env env) {
+            daemonThreads("clone-login-preload").newThread(() -> {
                 try {
-                    transport.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up");
-                    if (env.dashboardUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
+                    if (env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
+                    new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
+                    Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
-                    // warming is only an optimisation
+                    // only an optimisation
                 }
-                Json.strictObject(Json.GSON.toJson(Map.of("warm", List.of(1))));
-                return transport;
-            }, work -> daemonThreads("clone-login-warm").newThread(work).start());
+            }).start();
+        }
+
+        /**
+         * Warms the code a login runs after the callback while the person is still in the browser, one step
+         * after another on a thread of its own, each only if the wait goes on (a callback that comes at once
+         * should not share the cores with a rehearsal of itself): a throwaway POST through the whole stack
+         * to this login's own loopback server (which answers 404 and ignores it); then over https a TLS
+         * handshake with each dashboard origin ({@link #handshake}), and one POST over TLS to a server in
+         * this process ({@link LoopbackTls}), which runs the client's own TLS code that a bare handshake does not.
+         */
+        void warmWhile(java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
+            List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
+            boolean https = origins.stream().anyMatch(o -> o.startsWith("https:"));
+            List<Runnable> steps = List.of(
+                    () -> post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up"),
+                    () -> origins.forEach(origin -> handshake(URI.create(origin), env)),
+                    () -> { if (https) LoopbackTls.post(env); });
+            daemonThreads("clone-login-warm").newThread(() -> {
+                for (Runnable step : steps) {
+                    if (!waiting.getAsBoolean()) return;
+                    try {
+                        step.run();
+                    } catch (RuntimeException e) {
+                        // warming is only an optimisation
+                    }
+                }
+            }).start();
+        }
+
+        /**
+         * A TLS handshake with an https origin that sends no HTTP request (the server sees a connection
+         * close unused): the certificate is checked as the client will check it, and the client then
+         * resumes this session with the handshake code loaded, since both use the default SSLContext. Not
+         * through a proxy, where it would take a CONNECT the proxy sees.
+         */
+        static void handshake(URI origin, Env env) {
+            if (!"https".equals(origin.getScheme()) || Proxies.forUri(origin, env.vars()).isPresent()) return;
+            int port = origin.getPort() < 0 ? 443 : origin.getPort();
+            int timeout = (int) env.limits().connect().toMillis();
+            try (java.net.Socket raw = new java.net.Socket()) {
+                raw.connect(new InetSocketAddress(origin.getHost(), port), timeout);
+                raw.setSoTimeout(timeout);
+                var tls = (javax.net.ssl.SSLSocket) javax.net.ssl.SSLContext.getDefault().getSocketFactory()
+                        .createSocket(raw, origin.getHost(), port, false);
+                var parameters = tls.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                tls.setSSLParameters(parameters);
+                tls.startHandshake();
+                // TLS 1.3 sends the session ticket after the handshake: say goodbye, and read it on the way to the close
+                tls.shutdownOutput();
+                tls.getInputStream().transferTo(OutputStream.nullOutputStream());
+            } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+                // warming is only an optimisation: the real call reports what is wrong
+            }
         }
 
         /**
@@ -1728,7 +1795,9 @@ public class login implements Callable<Integer> {
          * on JDK 17, which has no public way, the selector itself, through the java.net.http package the
          * script opens (//JAVA_OPTIONS --add-opens). Without that only the exit is slower.
          */
-        @Override public void close() {
+        @Override public void close() { stopSelector(http); }
+
+        static void stopSelector(UnirestInstance http) {
             if (!(http.config().getClient().getClient() instanceof HttpClient client)) return;
             try {
                 HttpClient.class.getMethod("shutdownNow").invoke(client);
@@ -1753,6 +1822,98 @@ public class login implements Callable<Integer> {
             f.setAccessible(true);
             return f.get(owner);
         }
+    }
+
+    /**
+     * One POST over TLS to an HTTPS server in this process on 127.0.0.1, to warm the HTTP client's own TLS
+     * code (its SSL engine and the flows around it) before the real call needs it. The server's key and
+     * its self-signed certificate are made in memory for this one POST, and only this one client trusts
+     * them. Nothing leaves the machine, and nothing about it is kept.
+     */
+    static final class LoopbackTls {
+        static void post(Env env) {
+            com.sun.net.httpserver.HttpsServer server = null;
+            UnirestInstance client = null;
+            try {
+                java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+                generator.initialize(256);
+                java.security.KeyPair pair = generator.generateKeyPair();
+                java.security.cert.X509Certificate certificate = selfSigned(pair);
+                server = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(Urls.LOOPBACK, 0), 4);
+                server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context(pair, certificate)));
+                server.createContext("/", exchange -> { try (exchange) { exchange.sendResponseHeaders(404, -1); } });
+                server.setExecutor(Executors.newCachedThreadPool(daemonThreads("clone-login-warm-tls")));
+                server.start();
+                client = new UnirestInstance(new Config());
+                client.config().connectTimeout((int) env.limits().connect().toMillis()).version(HttpClient.Version.HTTP_1_1)
+                        .sslContext(context(null, certificate));
+                client.post("https://127.0.0.1:" + server.getAddress().getPort() + "/warm-up")
+                        .header("Content-Type", "application/json").body("{\"warm\":true}").asEmpty();
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                // warming is only an optimisation
+            } finally {
+                if (client != null) Transport.stopSelector(client);
+                if (server != null) server.stop(0);
+            }
+        }
+
+        /** A server's context with the key and certificate, or (no key) a client's that trusts the certificate alone. */
+        private static javax.net.ssl.SSLContext context(java.security.KeyPair pair, java.security.cert.X509Certificate certificate)
+                throws IOException, java.security.GeneralSecurityException {
+            char[] password = new char[0];
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            if (pair != null) {
+                store.setKeyEntry("warm", pair.getPrivate(), password, new java.security.cert.Certificate[] {certificate});
+                var keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                keys.init(store, password);
+                context.init(keys.getKeyManagers(), null, null);
+            } else {
+                store.setCertificateEntry("warm", certificate);
+                var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(store);
+                context.init(null, trust.getTrustManagers(), null);
+            }
+            return context;
+        }
+
+        /** An X.509 v3 certificate for 127.0.0.1 (CN=localhost), valid for a day, signed by its own key: DER by hand. */
+        static java.security.cert.X509Certificate selfSigned(java.security.KeyPair pair) throws java.security.GeneralSecurityException {
+            byte[] ecdsaWithSha256 = der(0x30, der(0x06, new byte[] {0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x04, 0x03, 0x02}));
+            byte[] name = der(0x30, der(0x31, der(0x30, der(0x06, new byte[] {0x55, 0x04, 0x03}), der(0x0C, ascii("localhost")))));
+            DateTimeFormatter utcTime = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+            Instant now = Instant.now();
+            byte[] validity = der(0x30, der(0x17, ascii(utcTime.format(now.minusSeconds(3600)))), der(0x17, ascii(utcTime.format(now.plusSeconds(86400)))));
+            byte[] subjectAltNameIp = der(0xA3, der(0x30, der(0x30, der(0x06, new byte[] {0x55, 0x1D, 0x11}),
+                    der(0x04, der(0x30, der(0x87, new byte[] {127, 0, 0, 1}))))));
+            byte[] toBeSigned = der(0x30, der(0xA0, der(0x02, new byte[] {2})), der(0x02, new byte[] {1}), ecdsaWithSha256, name, validity, name,
+                    pair.getPublic().getEncoded(), subjectAltNameIp);
+            java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+            signer.initSign(pair.getPrivate());
+            signer.update(toBeSigned);
+            byte[] signature = signer.sign();
+            byte[] bits = new byte[signature.length + 1]; // a BIT STRING: no unused bits, then the signature
+            System.arraycopy(signature, 0, bits, 1, signature.length);
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(der(0x30, toBeSigned, ecdsaWithSha256, der(0x03, bits))));
+        }
+
+        /** One DER element: its tag, its definite length, then its parts. */
+        static byte[] der(int tag, byte[]... parts) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (byte[] part : parts) body.writeBytes(part);
+            int n = body.size();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(tag);
+            if (n >= 0x100) out.writeBytes(new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n});
+            else if (n >= 0x80) out.writeBytes(new byte[] {(byte) 0x81, (byte) n});
+            else out.write(n);
+            out.writeBytes(body.toByteArray());
+            return out.toByteArray();
+        }
+
+        private static byte[] ascii(String text) { return text.getBytes(StandardCharsets.US_ASCII); }
     }
 
     /**
@@ -2823,6 +2984,12 @@ public class login implements Callable<Integer> {
         static String withoutQuery(String url) {
             int q = url.indexOf('?');
             return q < 0 ? url : url.substring(0, q);
+        }
+
+        /** scheme://host[:port] of an address, which one TLS session serves. */
+        static String origin(String url) {
+            URI uri = URI.create(url);
+            return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority();
         }
     }
 

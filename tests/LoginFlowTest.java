@@ -105,6 +105,32 @@ class LoginFlowTest {
         r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
     }
 
+    /**
+     * Over https, as the real dashboard is, with the person a while in the browser: the login warms its TLS
+     * meanwhile (a handshake with the dashboard that asks nothing, a POST over TLS inside its own process),
+     * and the dashboard must see the approval and the login's own three requests, nothing else.
+     */
+    @Test void anHttpsDashboardSeesOnlyTheLoginsOwnRequests() throws Exception {
+        try (FakeDashboard https = FakeDashboard.startHttps(Harness.fixtures())) {
+            Harness.Tool tool = new Harness.Tool(tmp).against(https).withJvmOptions(Tls.jvmOptions());
+            Harness.Running run = tool.start("login", "--no-open").closeInput();
+            started.add(run);
+            String url = run.awaitOut(AUTHORIZE, WAIT).group(1);
+            Thread.sleep(1500); // the person reads the dashboard page
+            HttpClient browser = HttpClient.newBuilder().sslContext(Tls.clientContext()).followRedirects(HttpClient.Redirect.ALWAYS).build();
+            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Harness.Result r = run.waitFor(WAIT);
+
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(page.body().contains("Clone Loop is connected"), page.body());
+            assertEquals(List.of("GET " + FakeDashboard.CONNECT_PATH, "POST " + FakeDashboard.EXCHANGE_PATH, "POST " + FakeDashboard.MCP_PATH,
+                    "POST " + FakeDashboard.MCP_PATH), https.calls().stream().map(c -> c.method() + " " + c.path()).toList());
+            Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
+            r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
+        }
+    }
+
     @ParameterizedTest(name = "{0}={1} -> agent {2}")
     @CsvSource({"PLUGIN_DATA, plugin-data, codex", "CLAUDE_PLUGIN_DATA, claude-data, claude-code",
             "CLONE_LOOP_AGENT_ID, my-agent, my-agent", "CODEX_HOME, codex-home, codex"})
