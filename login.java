@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//COMPILE_OPTIONS -encoding UTF-8
+//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
+//CDS
 //JAVA_OPTIONS --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
 //DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
 
@@ -164,6 +165,7 @@ public class login implements Callable<Integer> {
             if (Login.needsTheNetwork(args)) Transport.preload(env);
             exit = newCommandLine(env, out, err).execute(args);
         }
+        if (ClassArchive.dumping()) ClassArchive.loadTheLoginPath(env);
         System.exit(exit);
     }
 
@@ -1914,6 +1916,40 @@ public class login implements Callable<Integer> {
         }
 
         private static byte[] ascii(String text) { return text.getBytes(StandardCharsets.US_ASCII); }
+    }
+
+    /**
+     * JBang's //CDS: the first run of each build writes the classes it loaded to an archive beside the
+     * script's jar (-XX:ArchiveClassesAtExit), and every later run maps them instead of loading them,
+     * which takes a quarter of a second off a login over https. That first run may be a status or a set;
+     * so when this run is the one writing the archive, it also loads what a login needs, without the
+     * network, before it exits. An archive made by another JDK is ignored, silently (//JAVA_OPTIONS).
+     */
+    static final class ClassArchive {
+        /** Whether the JVM writes an archive at exit: JBang asks for one when its login.jar has none beside it yet. */
+        static boolean dumping() {
+            try {
+                Path jar = Paths.get(login.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                if (!jar.getFileName().toString().equals("login.jar") || Files.exists(jar.resolveSibling("login.jsa"))) return false;
+                return ProcessHandle.current().info().arguments()
+                        .map(args -> List.of(args).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))).orElse(false);
+            } catch (URISyntaxException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** A login's classes, loaded by doing its steps against this process: the callback server, a POST to it, one over TLS. */
+        static void loadTheLoginPath(Env env) {
+            PrintWriter nowhere = new PrintWriter(OutputStream.nullOutputStream());
+            Ui ui = Ui.of(env, nowhere, nowhere, false, false);
+            try (Receiver receiver = Receiver.start(0, "archive", ui); Transport transport = new Transport(env, ui)) {
+                transport.post("http://127.0.0.1:" + receiver.port() + "/warm-up", Map.of("Content-Type", "application/json"),
+                        new DashboardApi.ExchangeRequest("", ""), "Warm-up");
+                LoopbackTls.post(env);
+            } catch (RuntimeException e) {
+                // the archive holds less; nothing else changes
+            }
+        }
     }
 
     /**

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The five builds run at once, and their javac runs with C1 only ({@code -C=-J-XX:TieredStopAtLevel=1}:
  * a JIT flag of javac's own JVM, which changes neither what is compiled nor how sources are read), which
- * halves their CPU time. The later steps run the login.java the first one built.
+ * halves their CPU time. The later steps run the login.java the first one built; the first of them is
+ * the first run of that build, which JBang has write its class archive.
  */
 @DisabledOnOs(OS.WINDOWS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,7 +78,26 @@ class LocaleTest {
         assertEquals(utf8.out(), c.out());
     }
 
+    /**
+     * The status above was the first run of this build, so its JVM wrote JBang's class archive (//CDS) at
+     * exit, without a word on the output (checked above): the archive must hold what a login loads (the HTTP
+     * client, Unirest, the TLS engine), which a status alone never would, or a login would not gain from it.
+     */
     @Test @Order(3)
+    void theFirstRunLeavesAClassArchiveThatHoldsALogin() throws Exception {
+        List<Path> archives;
+        try (var files = Files.walk(cache.resolve("jars"))) {
+            archives = files.filter(p -> p.getFileName().toString().equals("login.jsa")).toList();
+        }
+        assertEquals(1, archives.size(), "one archive beside the login.java jar: " + archives);
+        String archive = new String(Files.readAllBytes(archives.get(0)), StandardCharsets.ISO_8859_1);
+        for (String loginClass : List.of("jdk/internal/net/http/HttpClientImpl", "kong/unirest/core/UnirestInstance",
+                "sun/security/ssl/SSLEngineImpl", "sun/net/httpserver/ServerImpl")) {
+            assertTrue(archive.contains(loginClass), "the archive a status run made has no " + loginClass);
+        }
+    }
+
+    @Test @Order(4)
     void aWholeLoginWorksWithoutALocale() throws Exception {
         try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
             Harness.Tool tool = new Harness.Tool(tmp).against(dash);
