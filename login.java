@@ -165,7 +165,7 @@ public class login implements Callable<Integer> {
             if (Login.needsTheNetwork(args)) Transport.preload(env);
             exit = newCommandLine(env, out, err).execute(args);
         }
-        if (ClassArchive.dumping()) ClassArchive.loadTheLoginPath(env);
+        ClassArchive.tend(env);
         System.exit(exit);
     }
 
@@ -1921,20 +1921,53 @@ public class login implements Callable<Integer> {
     /**
      * JBang's //CDS: the first run of each build writes the classes it loaded to an archive beside the
      * script's jar (-XX:ArchiveClassesAtExit), and every later run maps them instead of loading them,
-     * which takes a quarter of a second off a login over https. That first run may be a status or a set;
-     * so when this run is the one writing the archive, it also loads what a login needs, without the
-     * network, before it exits. An archive made by another JDK is ignored, silently (//JAVA_OPTIONS).
+     * which takes a tenth to a quarter of a second off a login. Two things JBang leaves to the script:
+     * that first run may be a status or a set, so when this run is the one writing the archive it also
+     * loads what a login needs, without the network, before it exits; and the one archive serves every
+     * JDK that runs the jar, while another JDK's archive makes the JVM drop class sharing altogether
+     * (status on JDK 25 went from 0.13 s to 0.24 s with JDK 17's), so such an archive is deleted, and
+     * the next run writes one for the JDK in use. The archive's own header names the JDK that wrote it.
      */
     static final class ClassArchive {
-        /** Whether the JVM writes an archive at exit: JBang asks for one when its login.jar has none beside it yet. */
-        static boolean dumping() {
+        /** At the end of each run: the archive beside login.jar written with a login's classes, or removed if another JDK wrote it. */
+        static void tend(Env env) {
+            Path archive = beside();
+            if (archive == null) return;
+            if (!Files.exists(archive)) {
+                if (dumping()) loadTheLoginPath(env);
+            } else if (!writtenByThisJdk(archive)) {
+                try {
+                    Files.deleteIfExists(archive);
+                } catch (IOException e) {
+                    // in use elsewhere (Windows) or read-only: the JVM keeps ignoring it
+                }
+            }
+        }
+
+        /** login.jsa beside the login.jar this class came from, or null when it did not come from JBang's login.jar. */
+        static Path beside() {
             try {
                 Path jar = Paths.get(login.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                if (!jar.getFileName().toString().equals("login.jar") || Files.exists(jar.resolveSibling("login.jsa"))) return false;
-                return ProcessHandle.current().info().arguments()
-                        .map(args -> List.of(args).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))).orElse(false);
+                return jar.getFileName().toString().equals("login.jar") ? jar.resolveSibling("login.jsa") : null;
             } catch (URISyntaxException | RuntimeException e) {
-                return false;
+                return null;
+            }
+        }
+
+        /** Whether the JVM writes the archive at exit: JBang asks for it when there is none yet. */
+        static boolean dumping() {
+            return ProcessHandle.current().info().arguments()
+                    .map(args -> List.of(args).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))).orElse(false);
+        }
+
+        /** The header begins with the writing JVM's name, its version in brackets: "OpenJDK 64-Bit Server VM (17.0.15+6) for ...". */
+        static boolean writtenByThisJdk(Path archive) {
+            byte[] header = new byte[4096];
+            try (InputStream in = Files.newInputStream(archive)) {
+                String text = new String(header, 0, Math.max(0, in.readNBytes(header, 0, header.length)), StandardCharsets.ISO_8859_1);
+                return text.contains("(" + System.getProperty("java.vm.version") + ")");
+            } catch (IOException e) {
+                return true; // unreadable: nothing to judge it by, and nothing to gain by deleting it
             }
         }
 

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -85,19 +87,47 @@ class LocaleTest {
      */
     @Test @Order(3)
     void theFirstRunLeavesAClassArchiveThatHoldsALogin() throws Exception {
-        List<Path> archives;
-        try (var files = Files.walk(cache.resolve("jars"))) {
-            archives = files.filter(p -> p.getFileName().toString().equals("login.jsa")).toList();
-        }
-        assertEquals(1, archives.size(), "one archive beside the login.java jar: " + archives);
-        String archive = new String(Files.readAllBytes(archives.get(0)), StandardCharsets.ISO_8859_1);
+        String archive = new String(Files.readAllBytes(archive()), StandardCharsets.ISO_8859_1);
         for (String loginClass : List.of("jdk/internal/net/http/HttpClientImpl", "kong/unirest/core/UnirestInstance",
                 "sun/security/ssl/SSLEngineImpl", "sun/net/httpserver/ServerImpl")) {
             assertTrue(archive.contains(loginClass), "the archive a status run made has no " + loginClass);
         }
     }
 
+    /** JBang's class archive beside the jar it built from login.java here: there must be exactly one. */
+    Path archive() throws IOException {
+        List<Path> archives;
+        try (var files = Files.walk(cache.resolve("jars"))) {
+            archives = files.filter(p -> p.getFileName().toString().equals("login.jsa")).toList();
+        }
+        assertEquals(1, archives.size(), "one archive beside the login.java jar: " + archives);
+        return archives.get(0);
+    }
+
+    /**
+     * One archive serves every JDK that runs the jar, and another JDK's makes the JVM drop class sharing
+     * altogether: a run that finds one deletes it, and the next run writes one for the JDK in use. Here
+     * the archive is swapped for one whose header names another JVM.
+     */
     @Test @Order(4)
+    void anArchiveAnotherJdkWroteIsReplacedByOneForThisJdk() throws Exception {
+        Path archive = archive();
+        Files.delete(archive);
+        Files.write(archive, "OpenJDK 64-Bit Server VM (0.0.0-another+1) for linux-amd64 JRE (0.0.0-another+1)".getBytes(StandardCharsets.US_ASCII));
+        Harness.Tool tool = new Harness.Tool(tmp);
+        String expected = String.join("\n", Contract.demoStatus(tool.defaultFolder())) + "\n";
+        Harness.Result foreign = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "status").closeInput().waitFor(Harness.RUN_LIMIT);
+        assertEquals(0, foreign.exit(), foreign.toString());
+        assertEquals(expected, foreign.out());
+        assertFalse(Files.exists(archive), "another JDK's archive is still there");
+
+        Harness.Result writes = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "status").closeInput().waitFor(Harness.RUN_LIMIT);
+        assertEquals(expected, writes.out(), writes.toString());
+        String header = new String(Files.readAllBytes(archive), StandardCharsets.ISO_8859_1);
+        assertTrue(header.contains("HttpClientImpl") && !header.contains("0.0.0-another"), "no archive for this JDK was written");
+    }
+
+    @Test @Order(5)
     void aWholeLoginWorksWithoutALocale() throws Exception {
         try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
             Harness.Tool tool = new Harness.Tool(tmp).against(dash);
