@@ -1657,37 +1657,44 @@ public class login implements Callable<Integer> {
 
         /**
          * Started first thing in a login, on the other core while picocli parses the command line and the
-         * callback server starts: loads the HTTP client, JSON, and for an https dashboard the TLS context with
-         * its trust store, which a callback that comes at once would otherwise wait for. It connects nowhere.
+         * callback server starts: loads the HTTP client and JSON, and for an https dashboard the TLS context
+         * with its trust store, then does a TLS handshake with each dashboard origin ({@link #handshake}), so
+         * that even a callback that comes at once (a browser already signed in) finds the session to resume.
          */
         static void preload(Env env) {
             daemonThreads("clone-login-preload").newThread(() -> {
                 try {
-                    if (env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:")) javax.net.ssl.SSLContext.getDefault();
+                    List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
+                    if (origins.stream().anyMatch(o -> o.startsWith("https:"))) javax.net.ssl.SSLContext.getDefault();
                     new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
                     Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
+                    origins.forEach(origin -> handshake(URI.create(origin), env));
                 } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
-                    // only an optimisation
+                    // only an optimisation: the login itself reports what is wrong
                 }
             }).start();
         }
 
         /**
          * Warms the code a login runs after the callback while the person is still in the browser, one step
-         * after another on a thread of its own, each only if the wait goes on (a callback that comes at once
-         * should not share the cores with a rehearsal of itself): a throwaway POST through the whole stack
-         * to this login's own loopback server (which answers 404 and ignores it); then over https a TLS
-         * handshake with each dashboard origin ({@link #handshake}), and one POST over TLS to a server in
-         * this process ({@link LoopbackTls}), which runs the client's own TLS code that a bare handshake does not.
+         * after another on a thread of its own, each only if the wait goes on, and none in the first quarter
+         * second (a browser already signed in calls back at once, and its login needs both cores; a person
+         * takes seconds): a throwaway POST through the whole stack
+         * to this login's own loopback server (which answers 404 and ignores it); then, for an https
+         * dashboard, one POST over TLS to a server in this process ({@link LoopbackTls}), which runs the
+         * client's own TLS code that a bare handshake does not.
          */
         void warmWhile(java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
-            List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
-            boolean https = origins.stream().anyMatch(o -> o.startsWith("https:"));
+            boolean https = env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:");
             List<Runnable> steps = List.of(
                     () -> post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up"),
-                    () -> origins.forEach(origin -> handshake(URI.create(origin), env)),
                     () -> { if (https) LoopbackTls.post(env); });
             daemonThreads("clone-login-warm").newThread(() -> {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
                 for (Runnable step : steps) {
                     if (!waiting.getAsBoolean()) return;
                     try {
@@ -1720,7 +1727,7 @@ public class login implements Callable<Integer> {
                 tls.startHandshake();
                 // TLS 1.3 sends the session ticket after the handshake: say goodbye, and read it on the way to the close
                 tls.shutdownOutput();
-                tls.getInputStream().transferTo(OutputStream.nullOutputStream());
+                tls.getInputStream().readNBytes(64 * 1024); // to the close, or a bounded amount from a peer that keeps talking
             } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
                 // warming is only an optimisation: the real call reports what is wrong
             }

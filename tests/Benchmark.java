@@ -60,9 +60,7 @@ public class Benchmark {
         if (!Files.isRegularFile(REPO.resolve("login.java"))) throw new IllegalStateException("run from the repository root");
         home = Files.createTempDirectory("clone-login-bench");
         List<String> launcher = WINDOWS ? List.of("cmd.exe", "/c", "jbang.cmd") : List.of("./jbang");
-        List<String> java = javaCommand(launcher);
         String node = nodeVersion();
-        Runner tool = new Runner("clone-login", java, false);
         Runner peer = node == null ? null : new Runner("Node", List.of("node", PEER.toString()), true);
         System.out.printf("clone-login benchmark: %d runs each, medians; %d cores, %s, Java %s%s\n", runs,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("java.version"),
@@ -71,8 +69,10 @@ public class Benchmark {
         Table table = new Table(peer != null);
         List<String> jbangStatus = concat(launcher, "login.java", "status");
         List<String> floor = concat(launcher, "tests/JBangFloor.java");
-        run(jbangStatus); // compile and cache before measuring
+        run(jbangStatus); // compile and cache before measuring; this first run also writes the script's class archive (//CDS)
         run(floor);
+        List<String> java = javaCommand(launcher); // now with the archive, as every later run has it
+        Runner tool = new Runner("clone-login", java, false);
         List<Double> floorS = new ArrayList<>(), jbangS = new ArrayList<>(), javaS = new ArrayList<>(), nodeS = new ArrayList<>();
         for (int i = 0; i < runs; i++) { // in turn, so a drift of the machine's speed hits all alike
             floorS.add(Quiet.wall(floor));
