@@ -162,7 +162,7 @@ public class login implements Callable<Integer> {
         if (isPlainStatus(args)) {
             exit = new login(env, out, err).plainStatus();
         } else {
-            if (Login.needsTheNetwork(args)) Transport.preload(env);
+            if (Login.needsTheNetwork(args)) Warming.preload(env);
             exit = newCommandLine(env, out, err).execute(args);
         }
         ClassArchive.tend(env);
@@ -718,7 +718,7 @@ public class login implements Callable<Integer> {
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
                         + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
                         + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                transport.warmWhile(waiting::get, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                Warming.whileWaiting(transport, env, waiting::get, "http://127.0.0.1:" + receiver.port() + "/warm-up");
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
                 waiting.set(false);
                 return complete(callback, state, dashboard, new DashboardApi(env, transport), receiver::answer, interruption);
@@ -1656,84 +1656,6 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * Started first thing in a login, on the other core while picocli parses the command line and the
-         * callback server starts: loads the HTTP client and JSON, and for an https dashboard the TLS context
-         * with its trust store, then does a TLS handshake with each dashboard origin ({@link #handshake}), so
-         * that even a callback that comes at once (a browser already signed in) finds the session to resume.
-         */
-        static void preload(Env env) {
-            daemonThreads("clone-login-preload").newThread(() -> {
-                try {
-                    List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
-                    if (origins.stream().anyMatch(o -> o.startsWith("https:"))) javax.net.ssl.SSLContext.getDefault();
-                    new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
-                    Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
-                    origins.forEach(origin -> handshake(URI.create(origin), env));
-                } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
-                    // only an optimisation: the login itself reports what is wrong
-                }
-            }).start();
-        }
-
-        /**
-         * Warms the code a login runs after the callback while the person is still in the browser, one step
-         * after another on a thread of its own, each only if the wait goes on, and none in the first quarter
-         * second (a browser already signed in calls back at once, and its login needs both cores; a person
-         * takes seconds): a throwaway POST through the whole stack
-         * to this login's own loopback server (which answers 404 and ignores it); then, for an https
-         * dashboard, one POST over TLS to a server in this process ({@link LoopbackTls}), which runs the
-         * client's own TLS code that a bare handshake does not.
-         */
-        void warmWhile(java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
-            boolean https = env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:");
-            List<Runnable> steps = List.of(
-                    () -> post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up"),
-                    () -> { if (https) LoopbackTls.post(env); });
-            daemonThreads("clone-login-warm").newThread(() -> {
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (Runnable step : steps) {
-                    if (!waiting.getAsBoolean()) return;
-                    try {
-                        step.run();
-                    } catch (RuntimeException e) {
-                        // warming is only an optimisation
-                    }
-                }
-            }).start();
-        }
-
-        /**
-         * A TLS handshake with an https origin that sends no HTTP request (the server sees a connection
-         * close unused): the certificate is checked as the client will check it, and the client then
-         * resumes this session with the handshake code loaded, since both use the default SSLContext. Not
-         * through a proxy, where it would take a CONNECT the proxy sees.
-         */
-        static void handshake(URI origin, Env env) {
-            if (!"https".equals(origin.getScheme()) || Proxies.forUri(origin, env.vars()).isPresent()) return;
-            int port = origin.getPort() < 0 ? 443 : origin.getPort();
-            int timeout = (int) env.limits().connect().toMillis();
-            try (java.net.Socket raw = new java.net.Socket()) {
-                raw.connect(new InetSocketAddress(origin.getHost(), port), timeout);
-                raw.setSoTimeout(timeout);
-                var tls = (javax.net.ssl.SSLSocket) javax.net.ssl.SSLContext.getDefault().getSocketFactory()
-                        .createSocket(raw, origin.getHost(), port, false);
-                var parameters = tls.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                tls.setSSLParameters(parameters);
-                tls.startHandshake();
-                // TLS 1.3 sends the session ticket after the handshake: say goodbye, and read it on the way to the close
-                tls.shutdownOutput();
-                tls.getInputStream().readNBytes(64 * 1024); // to the close, or a bounded amount from a peer that keeps talking
-            } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-                // warming is only an optimisation: the real call reports what is wrong
-            }
-        }
-
-        /**
          * One POST with one deadline for the whole answer, body included: the JDK's own timeout ends at the
          * headers, and a peer that then drips its body would hold the login forever. The call runs on a
          * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
@@ -1830,6 +1752,90 @@ public class login implements Callable<Integer> {
             var f = owner.getClass().getDeclaredField(name);
             f.setAccessible(true);
             return f.get(owner);
+        }
+    }
+
+    /**
+     * What makes a login quick after the callback: the code it will run is loaded and run once before
+     * it is needed, on threads of its own, and nothing of it reaches the dashboard as a request.
+     */
+    static final class Warming {
+        /**
+         * Started first thing in a login, on the other core while picocli parses the command line and the
+         * callback server starts: loads the HTTP client and JSON, and for an https dashboard the TLS context
+         * with its trust store, then does a TLS handshake with each dashboard origin ({@link #handshake}), so
+         * that even a callback that comes at once (a browser already signed in) finds the session to resume.
+         */
+        static void preload(Env env) {
+            daemonThreads("clone-login-preload").newThread(() -> {
+                try {
+                    List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
+                    if (origins.stream().anyMatch(o -> o.startsWith("https:"))) javax.net.ssl.SSLContext.getDefault();
+                    new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
+                    Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
+                    origins.forEach(origin -> handshake(URI.create(origin), env));
+                } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
+                    // only an optimisation: the login itself reports what is wrong
+                }
+            }).start();
+        }
+
+        /**
+         * Warms the code a login runs after the callback while the person is still in the browser, one step
+         * after another on a thread of its own, each only if the wait goes on, and none in the first quarter
+         * second (a browser already signed in calls back at once, and its login needs both cores; a person
+         * takes seconds): a throwaway POST through the whole stack
+         * to this login's own loopback server (which answers 404 and ignores it); then, for an https
+         * dashboard, one POST over TLS to a server in this process ({@link LoopbackTls}), which runs the
+         * client's own TLS code that a bare handshake does not.
+         */
+        static void whileWaiting(Transport transport, Env env, java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
+            boolean https = env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:");
+            List<Runnable> steps = List.of(
+                    () -> transport.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up"),
+                    () -> { if (https) LoopbackTls.post(env); });
+            daemonThreads("clone-login-warm").newThread(() -> {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (Runnable step : steps) {
+                    if (!waiting.getAsBoolean()) return;
+                    try {
+                        step.run();
+                    } catch (RuntimeException e) {
+                        // warming is only an optimisation
+                    }
+                }
+            }).start();
+        }
+
+        /**
+         * A TLS handshake with an https origin that sends no HTTP request (the server sees a connection
+         * close unused): the certificate is checked as the client will check it, and the client then
+         * resumes this session with the handshake code loaded, since both use the default SSLContext. Not
+         * through a proxy, where it would take a CONNECT the proxy sees.
+         */
+        static void handshake(URI origin, Env env) {
+            if (!"https".equals(origin.getScheme()) || Proxies.forUri(origin, env.vars()).isPresent()) return;
+            int port = origin.getPort() < 0 ? 443 : origin.getPort();
+            int timeout = (int) env.limits().connect().toMillis();
+            try (java.net.Socket raw = new java.net.Socket()) {
+                raw.connect(new InetSocketAddress(origin.getHost(), port), timeout);
+                raw.setSoTimeout(timeout);
+                var tls = (javax.net.ssl.SSLSocket) javax.net.ssl.SSLContext.getDefault().getSocketFactory()
+                        .createSocket(raw, origin.getHost(), port, false);
+                var parameters = tls.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                tls.setSSLParameters(parameters);
+                tls.startHandshake();
+                // TLS 1.3 sends the session ticket after the handshake: say goodbye, and read it on the way to the close
+                tls.shutdownOutput();
+                tls.getInputStream().readNBytes(64 * 1024); // to the close, or a bounded amount from a peer that keeps talking
+            } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+                // warming is only an optimisation: the real call reports what is wrong
+            }
         }
     }
 

@@ -69,7 +69,10 @@ public class Benchmark {
         Table table = new Table(peer != null);
         List<String> jbangStatus = concat(launcher, "login.java", "status");
         List<String> floor = concat(launcher, "tests/JBangFloor.java");
-        run(jbangStatus); // compile and cache before measuring; this first run also writes the script's class archive (//CDS)
+        // compile and cache before measuring, and have the script's class archive (//CDS) for this JDK: the
+        // first run writes it, or deletes another JDK's, and then the second writes it
+        run(jbangStatus);
+        run(jbangStatus);
         run(floor);
         List<String> java = javaCommand(launcher); // now with the archive, as every later run has it
         Runner tool = new Runner("clone-login", java, false);
