@@ -1784,10 +1784,10 @@ public class login implements Callable<Integer> {
          * Warms the code a login runs after the callback while the person is still in the browser, one step
          * after another on a thread of its own, each only if the wait goes on, and none in the first quarter
          * second (a browser already signed in calls back at once, and its login needs both cores; a person
-         * takes seconds): a throwaway POST through the whole stack
-         * to this login's own loopback server (which answers 404 and ignores it); then, for an https
-         * dashboard, one POST over TLS to a server in this process ({@link LoopbackTls}), which runs the
-         * client's own TLS code that a bare handshake does not.
+         * takes seconds): a throwaway POST through the whole stack to this login's own loopback server
+         * (which answers 404 and ignores it); then, for an https dashboard, one POST over TLS to a server
+         * in this process ({@link LoopbackTls}), which runs the client's own TLS code that a bare
+         * handshake does not.
          */
         static void whileWaiting(Transport transport, Env env, java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
             boolean https = env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:");
