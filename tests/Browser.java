@@ -59,20 +59,37 @@ final class Browser {
         }
     }
 
-    /** Nothing listens on the port of 127.0.0.1 any more. */
+    /**
+     * Nothing the tool started listens on the port of 127.0.0.1 any more. The port is free again, and with
+     * classes running side by side another process may bind it at once (a server of its own, for a
+     * moment): such a listener is not the tool's. So the port must refuse a connection, or be held by
+     * another process, at some moment within 3 s; a receiver left open would hold it all that time.
+     */
     static void assertRefused(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 2000);
-        } catch (IOException refused) {
-            return;
-        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        String seen;
+        do {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 2000);
+            } catch (IOException refused) {
+                return;
+            }
+            seen = listener(port);
+            if (seen.startsWith("listener pid ") && !seen.contains("(this JVM)")) return;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
         String answer;
         try {
             answer = Integer.toString(rawRequest(port, "GET", "/", "127.0.0.1:" + port));
         } catch (IOException e) {
             answer = e.toString();
         }
-        fail("something still listens on port " + port + " (it answers GET / with " + answer + "; " + listener(port) + ")");
+        fail("something still listens on port " + port + " after 3 s (it answers GET / with " + answer + "; " + seen + ")");
     }
 
     /** Which process listens on the port of 127.0.0.1, as Linux tells (for a failure message). */

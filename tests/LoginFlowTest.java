@@ -477,6 +477,16 @@ class LoginFlowTest {
         r.assertNoSecrets(KEY, pastedCode).assertNoStackTrace();
     }
 
+    /** The check the tests make that a login's receiver is closed fails while this JVM still listens on the port. */
+    @Test void theRefusalCheckCatchesAPortStillOpenHere() throws Exception {
+        int port;
+        try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            port = open.getLocalPort();
+            assertThrows(org.opentest4j.AssertionFailedError.class, () -> Browser.assertRefused(port));
+        }
+        Browser.assertRefused(port);
+    }
+
     @Test void aPastedAddressWithTheWrongStateIsForgivenAndTheWaitGoesOn() throws Exception {
         Harness.Tool tool = tool();
         Login login = startLogin(tool, false);
