@@ -718,7 +718,7 @@ public class login implements Callable<Integer> {
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
                         + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
                         + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
-                Warming.whileWaiting(transport, env, waiting::get, "http://127.0.0.1:" + receiver.port() + "/warm-up");
+                Warming.whileWaiting(transport, env, waiting::get, receiver.port());
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
                 waiting.set(false);
                 return complete(callback, state, dashboard, new DashboardApi(env, transport), receiver::answer, interruption);
@@ -1769,8 +1769,8 @@ public class login implements Callable<Integer> {
         static void preload(Env env) {
             daemonThreads("clone-login-preload").newThread(() -> {
                 try {
-                    List<String> origins = List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
-                    if (origins.stream().anyMatch(o -> o.startsWith("https:"))) javax.net.ssl.SSLContext.getDefault();
+                    List<String> origins = origins(env);
+                    if (anyHttps(origins)) javax.net.ssl.SSLContext.getDefault();
                     new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
                     Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
                     origins.forEach(origin -> handshake(URI.create(origin), env));
@@ -1789,11 +1789,9 @@ public class login implements Callable<Integer> {
          * in this process ({@link LoopbackTls}), which runs the client's own TLS code that a bare
          * handshake does not.
          */
-        static void whileWaiting(Transport transport, Env env, java.util.function.BooleanSupplier waiting, String ownLoopbackUrl) {
-            boolean https = env.dashboardUrl().startsWith("https:") || env.mcpUrl().startsWith("https:");
-            List<Runnable> steps = List.of(
-                    () -> transport.post(ownLoopbackUrl, Map.of("Content-Type", "application/json"), Map.of("warm", true), "Warm-up"),
-                    () -> { if (https) LoopbackTls.post(env); });
+        static void whileWaiting(Transport transport, Env env, java.util.function.BooleanSupplier waiting, int ownPort) {
+            boolean https = anyHttps(origins(env));
+            List<Runnable> steps = List.of(() -> throwawayPost(transport, ownPort), () -> { if (https) LoopbackTls.post(env); });
             daemonThreads("clone-login-warm").newThread(() -> {
                 try {
                     Thread.sleep(250);
@@ -1809,6 +1807,21 @@ public class login implements Callable<Integer> {
                     }
                 }
             }).start();
+        }
+
+        /** The dashboard's and the MCP endpoint's origins, once each. */
+        static List<String> origins(Env env) {
+            return List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
+        }
+
+        static boolean anyHttps(List<String> origins) {
+            return origins.stream().anyMatch(o -> o.startsWith("https:"));
+        }
+
+        /** One POST through the whole stack to this process's own callback server on that port, which answers 404 and ignores it. */
+        static void throwawayPost(Transport transport, int ownPort) {
+            transport.post("http://127.0.0.1:" + ownPort + "/warm-up", Map.of("Content-Type", "application/json"),
+                    new DashboardApi.ExchangeRequest("", ""), "Warm-up");
         }
 
         /**
@@ -1989,8 +2002,7 @@ public class login implements Callable<Integer> {
             PrintWriter nowhere = new PrintWriter(OutputStream.nullOutputStream());
             Ui ui = Ui.of(env, nowhere, nowhere, false, false);
             try (Receiver receiver = Receiver.start(0, "archive", ui); Transport transport = new Transport(env, ui)) {
-                transport.post("http://127.0.0.1:" + receiver.port() + "/warm-up", Map.of("Content-Type", "application/json"),
-                        new DashboardApi.ExchangeRequest("", ""), "Warm-up");
+                Warming.throwawayPost(transport, receiver.port());
                 LoopbackTls.post(env);
             } catch (RuntimeException e) {
                 // the archive holds less; nothing else changes
