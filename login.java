@@ -428,7 +428,7 @@ public class login implements Callable<Integer> {
             if (token.isEmpty()) {
                 throw new CliException(1, "CLONE_API_TOKEN is not set in this environment; nothing to import.");
             }
-            Keys.requireValid(token, "CLONE_API_TOKEN", 1);
+            Keys.requireValid(token, "CLONE_API_TOKEN", "it was not stored");
             return storeAndConnect(root, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect, () -> { });
         }
     }
@@ -457,7 +457,9 @@ public class login implements Callable<Integer> {
                 throw new ParameterException(self.commandLine(), "A key cannot start with '-'. To store such a key, pipe it in: "
                         + "clone-login set - (reads one line from standard input).");
             }
-            if (!Keys.isValid(token)) throw new ParameterException(self.commandLine(), Keys.invalidMessage("The key"));
+            if (token.length() > Keys.MAX_LENGTH) Keys.requireValid(token, "The key", "it was not stored");
+            Optional<String> problem = Keys.problem(token, "The key");
+            if (problem.isPresent()) throw new ParameterException(self.commandLine(), problem.get() + "; it was not stored.");
             return storeAndConnect(root, ui, token, "Stored Clone API key in plugin config.", connect, () -> {
                 if (!fromStdin) {
                     ui.note("A key given as an argument can stay in shell history and agent transcripts. "
@@ -1390,7 +1392,7 @@ public class login implements Callable<Integer> {
             }
             DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             env.secrets().add(key.token());
-            Keys.requireValid(key.token(), "The " + key.source() + " key", 1);
+            Keys.requireValid(key.token(), "The " + key.source() + " key", "it was not sent");
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
@@ -1450,7 +1452,8 @@ public class login implements Callable<Integer> {
         static Outcome run(Env env, Ui ui, ResolvedKey key) {
             DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
             env.secrets().add(key.token());
-            if (!Keys.isValid(key.token())) return new Outcome("rejected", Keys.invalidMessage("The key").replace("; it was not stored", "; it was not sent"));
+            Optional<String> problem = Keys.problem(key.token(), "The key");
+            if (problem.isPresent()) return new Outcome("rejected", problem.get() + "; it was not sent.");
             Transport.Reply reply;
             try (Transport transport = new Transport(env, ui)) {
                 reply = new DashboardApi(env, transport).mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
@@ -1606,7 +1609,7 @@ public class login implements Callable<Integer> {
             String key = Json.stringOrEmpty(answer.key()).trim(); // a key of true or 42 is no key
             if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
             env.secrets().add(key);
-            Keys.requireValid(key, "The key the dashboard returned", 1);
+            Keys.requireValid(key, "The key the dashboard returned", "it was not stored");
             return key;
         }
 
@@ -2772,12 +2775,56 @@ public class login implements Callable<Integer> {
      * authorization code, a proxy password. Every line, JSON object, page and --verbose stack trace
      * leaves through redact(), which also finds them JSON-, URL- and HTML-escaped. A long one is masked
      * like a key; a short one is hidden entirely, and only where it stands alone, so it does not eat
-     * into other words. One registry per run (per Env): nothing is shared between runs.
+     * into other words. One registry per run (per Env): nothing is shared between runs. A secret may be
+     * as long as an answer the tool reads (1 MiB), so it is searched for in time linear in the text and
+     * the secret (Knuth-Morris-Pratt), never compiled into a pattern.
      */
     static final class Secrets {
-        private record Secret(Pattern pattern, String shown) {}
+        /** Hidden only where no letter, digit or one of these stands beside it. */
+        private static final String WORD = "_.~-";
 
-        private final Map<String, Secret> forms = new java.util.concurrent.ConcurrentHashMap<>();
+        private record Form(String text, String shown, int[] prefix) {
+            static Form of(String text, String shown) {
+                int[] prefix = new int[text.length()]; // the longest proper prefix of text[0..i] that is also its suffix
+                for (int i = 1, k = 0; i < text.length(); i++) {
+                    while (k > 0 && text.charAt(i) != text.charAt(k)) k = prefix[k - 1];
+                    if (text.charAt(i) == text.charAt(k)) k++;
+                    prefix[i] = k;
+                }
+                return new Form(text, shown, prefix);
+            }
+
+            /** Every occurrence replaced, one pass over the text; a short form only where it stands alone. */
+            String replaceIn(String s) {
+                int m = text.length();
+                if (s.length() < m) return s;
+                StringBuilder out = null;
+                int copied = 0;
+                for (int i = 0, k = 0; i < s.length(); i++) {
+                    while (k > 0 && s.charAt(i) != text.charAt(k)) k = prefix[k - 1];
+                    if (s.charAt(i) == text.charAt(k)) k++;
+                    if (k < m) continue;
+                    int start = i - m + 1;
+                    if (m >= 8 || (!wordChar(s, start - 1) && !wordChar(s, i + 1))) {
+                        if (out == null) out = new StringBuilder(s.length());
+                        out.append(s, copied, start).append(shown);
+                        copied = i + 1;
+                        k = 0;
+                    } else {
+                        k = prefix[k - 1];
+                    }
+                }
+                return out == null ? s : out.append(s, copied, s.length()).toString();
+            }
+
+            private static boolean wordChar(String s, int i) {
+                if (i < 0 || i >= s.length()) return false;
+                char c = s.charAt(i);
+                return (c < 128 && Character.isLetterOrDigit(c)) || WORD.indexOf(c) >= 0;
+            }
+        }
+
+        private final Map<String, Form> forms = new java.util.concurrent.ConcurrentHashMap<>();
 
         void add(String secret) {
             String s = secret == null ? "" : secret.trim();
@@ -2787,19 +2834,17 @@ public class login implements Callable<Integer> {
         void add(String secret, String shown) {
             String s = secret == null ? "" : secret.trim();
             if (s.isEmpty()) return;
-            for (String form : List.of(s, Json.GSON.toJson(s).replaceAll("^\"|\"$", ""), Urls.form(s), Urls.encodeComponent(s), Text.escapeHtml(s))) {
-                forms.putIfAbsent(form, new Secret(form.length() >= 8 ? Pattern.compile(Pattern.quote(form))
-                        : Pattern.compile("(?<![A-Za-z0-9_.~-])" + Pattern.quote(form) + "(?![A-Za-z0-9_.~-])"), shown));
+            String json = Json.GSON.toJson(s);
+            for (String form : List.of(s, json.substring(1, json.length() - 1), Urls.form(s), Urls.encodeComponent(s), Text.escapeHtml(s))) {
+                forms.computeIfAbsent(form, f -> Form.of(f, shown));
             }
         }
 
         String redact(String text) {
             String s = text == null ? "" : text;
-            List<Map.Entry<String, Secret>> longestFirst = new ArrayList<>(forms.entrySet());
-            longestFirst.sort((a, b) -> b.getKey().length() - a.getKey().length());
-            for (Map.Entry<String, Secret> secret : longestFirst) {
-                s = secret.getValue().pattern().matcher(s).replaceAll(Matcher.quoteReplacement(secret.getValue().shown()));
-            }
+            List<Form> longestFirst = new ArrayList<>(forms.values());
+            longestFirst.sort((a, b) -> b.text().length() - a.text().length());
+            for (Form form : longestFirst) s = form.replaceIn(s);
             return s;
         }
     }
@@ -2920,21 +2965,21 @@ public class login implements Callable<Integer> {
     }
 
     static final class Keys {
-        static boolean isValid(String key) {
-            if (key.isEmpty()) return false;
-            for (int i = 0; i < key.length(); i++) {
-                char c = key.charAt(i);
-                if (c < 0x21 || c > 0x7e) return false;
-            }
-            return true;
+        /** A Clone API key is a few dozen characters; anything past 4 KiB is not one, and is never stored or sent. */
+        static final int MAX_LENGTH = 4096;
+
+        static boolean isValid(String key) { return problem(key, "").isEmpty(); }
+
+        /** Why this is no key ("<what> is ..."), or empty when it is one. */
+        static Optional<String> problem(String key, String what) {
+            if (key.length() > MAX_LENGTH) return Optional.of(what + " is longer than 4 KiB, so it is not a Clone API key");
+            boolean printable = !key.isEmpty() && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+            return printable ? Optional.empty() : Optional.of(what + " must be printable ASCII without spaces or line breaks");
         }
 
-        static String invalidMessage(String what) {
-            return what + " must be printable ASCII without spaces or line breaks; it was not stored.";
-        }
-
-        static void requireValid(String key, String what, int exitCode) {
-            if (!isValid(key)) throw new CliException(exitCode, invalidMessage(what));
+        /** Refuses what is no key, exit 1, saying what did not happen to it ("it was not stored", "it was not sent"). */
+        static void requireValid(String key, String what, String consequence) {
+            problem(key, what).ifPresent(p -> { throw new CliException(1, p + "; " + consequence + "."); });
         }
 
         static String newState(SecureRandom random) {

@@ -119,6 +119,7 @@ public class FakeDashboard implements AutoCloseable {
     private volatile String startSessionFixture = DEFAULT_START_SESSION;
     private volatile String approvalMode = "approve";
     private volatile String code = DEFAULT_CODE;
+    private volatile String issuedKey = "";
     private volatile PrintStream log; // null: quiet
 
     static {
@@ -221,6 +222,12 @@ public class FakeDashboard implements AutoCloseable {
     public FakeDashboard code(String code) {
         if (code == null || code.isEmpty()) throw new IllegalArgumentException("code must not be empty");
         this.code = code;
+        return this;
+    }
+
+    /** The key {@code {{issued_key}}} stands for in a fixture (exchange-issued-key.http): a key of the test's choosing, any length. */
+    public FakeDashboard issuedKey(String key) {
+        this.issuedKey = Objects.requireNonNull(key);
         return this;
     }
 
@@ -460,7 +467,7 @@ public class FakeDashboard implements AutoCloseable {
     private static final Set<String> COMPUTED_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
     static final String DELAY_HEADER = "X-Fake-Delay-Ms";
     static final String DRIP_HEADER = "X-Fake-Drip-Ms";
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(code|state|api_key)}}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(code|state|api_key|issued_key)}}");
 
     private static String fixtureFile(String name) {
         if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
@@ -538,7 +545,7 @@ public class FakeDashboard implements AutoCloseable {
     }
 
     /** Replaces the placeholders of a fixture body with what this request carried. */
-    private static byte[] fill(byte[] body, String contentType, Call call) {
+    private byte[] fill(byte[] body, String contentType, Call call) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (!text.contains("{{")) return body;
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -556,6 +563,7 @@ public class FakeDashboard implements AutoCloseable {
         while (m.find()) {
             String value = switch (m.group(1)) {
                 case "api_key" -> Objects.requireNonNullElse(call.header("X-Clone-API-Key"), "");
+                case "issued_key" -> issuedKey;
                 default -> {
                     JsonElement v = fields.get(m.group(1));
                     yield v == null || v.isJsonNull() ? "" : v.isJsonPrimitive() ? v.getAsString() : v.toString();

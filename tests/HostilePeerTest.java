@@ -137,6 +137,28 @@ class HostilePeerTest {
         r.assertNoSecrets("clone_lenient_fixture_key_7Hq2", CODE);
     }
 
+    /**
+     * A key as long as the 1 MiB an answer may hold: refused as no Clone API key, at once (redacting it
+     * once took time quadratic in its length: hours for this one), the page telling the same, nothing stored.
+     */
+    @Test
+    void aKeyLongerThan4KiBFromTheExchangeIsRefusedAndNothingStored() throws Exception {
+        String key = "clone_" + Harness.unique("huge_") + "k".repeat(1_000_000);
+        dash.exchange("exchange-issued-key").issuedKey(key);
+        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        started.add(run);
+        HttpResponse<String> page = Browser.browse(run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1));
+        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+
+        assertEquals(1, r.exit(), r.toString());
+        String refusal = "The key the dashboard returned is longer than 4 KiB, so it is not a Clone API key; it was not stored.";
+        assertTrue(r.err().contains(refusal), r.toString());
+        assertTrue(page.statusCode() >= 400 && page.body().contains(refusal), page.body());
+        assertFalse(Files.exists(tmp.resolve("data/auth.local.json")), "nothing stored");
+        assertFalse(page.body().contains(key.substring(0, 40)), "the key is not in the page");
+        r.assertNoSecrets(key.substring(0, 40), CODE).assertNoStackTrace();
+    }
+
     // ---- idle and slow clients ----
 
     /**

@@ -321,6 +321,23 @@ class OfflineCommandsTest {
         assertFalse(Files.exists(tool.defaultFolder()));
     }
 
+    /** No Clone API key is longer than 4 KiB: from standard input or the environment, such a value is refused, exit 1, nothing stored. */
+    @Test
+    void aKeyLongerThan4KiBIsRefusedWhereverItComesFrom(@TempDir Path tmp) {
+        String huge = "clone_" + "x".repeat(200_000);
+        Harness.Tool tool = new Harness.Tool(tmp);
+        Harness.Result piped = tool.runWithInput(huge + "\n", "set", "-");
+        assertEquals(1, piped.exit(), piped.toString());
+        assertTrue(piped.err().contains("The key is longer than 4 KiB, so it is not a Clone API key; it was not stored."), piped.toString());
+        Harness.Result argument = tool.run("set", "clone_" + "y".repeat(5000));
+        assertEquals(1, argument.exit(), argument.toString());
+        Harness.Result imported = tool.with("CLONE_API_TOKEN", huge).run("import-env");
+        assertEquals(1, imported.exit(), imported.toString());
+        assertTrue(imported.err().contains("CLONE_API_TOKEN is longer than 4 KiB"), imported.toString());
+        assertFalse(Files.exists(tool.defaultFolder()), "nothing stored");
+        for (Harness.Result r : List.of(piped, argument, imported)) r.assertNoSecrets(huge.substring(0, 30), "y".repeat(30)).assertNoStackTrace();
+    }
+
     // ---- clear ----
 
     @Test

@@ -54,6 +54,34 @@ class UnitTest {
         assertEquals("", login.Mask.mask(null));
     }
 
+    // ---- redaction (contract sections 4 and 8) ----
+
+    @Test
+    void redactsEveryFormOfASecretAndShortOnesOnlyWhereTheyStandAlone() {
+        login.Secrets secrets = new login.Secrets();
+        String key = "clone_redact\"key\\Q2w9/x+y";
+        secrets.add(key);
+        secrets.add("c0d3");
+        String masked = "clone_re.../x+y";
+        assertEquals(String.join(" ", masked, masked, masked, masked), secrets.redact(String.join(" ", key,
+                "clone_redact\\\"key\\\\Q2w9/x+y", "clone_redact%22key%5CQ2w9%2Fx%2By", "clone_redact&quot;key\\Q2w9/x+y")));
+        assertEquals("code [redacted], (\"[redacted]\") xc0d3 c0d3y c0d3.x ~c0d3", secrets.redact("code c0d3, (\"c0d3\") xc0d3 c0d3y c0d3.x ~c0d3"));
+    }
+
+    /**
+     * A secret may be as long as the 1 MiB an answer holds, and a server chooses both it and the text that
+     * quotes it: redaction must take time linear in both (this input took minutes when each secret was a
+     * compiled pattern; it has no timing assertion: the suite's time limit is the guard).
+     */
+    @Test
+    void redactsAHugeSecretInAHugeText() {
+        login.Secrets secrets = new login.Secrets();
+        String secret = "a".repeat(200_000) + "b";
+        secrets.add(secret);
+        String text = "a".repeat(1_000_000) + secret + "a";
+        assertEquals("a".repeat(1_000_000) + login.Mask.mask(secret) + "a", secrets.redact(text));
+    }
+
     // ---- agent id (contract section 2) ----
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -121,6 +149,13 @@ class UnitTest {
     @ValueSource(strings = {"", "clone abc", "clone\tabc", "clone\nabc", "clone\u0000", "cl\u00f6ne", "clone\u001b[0m", "\u00a0x"})
     void refusesOtherKeys(String key) {
         assertFalse(login.Keys.isValid(key));
+    }
+
+    @Test
+    void aKeyIsAtMostFourKibibytes() {
+        assertTrue(login.Keys.isValid("k".repeat(4096)));
+        assertFalse(login.Keys.isValid("k".repeat(4097)));
+        assertEquals(Optional.of("The key is longer than 4 KiB, so it is not a Clone API key"), login.Keys.problem("k".repeat(4097), "The key"));
     }
 
     @Test
