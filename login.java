@@ -723,10 +723,23 @@ public class login implements Callable<Integer> {
                 Warming.whileWaiting(transport, env, waiting::get, receiver.port());
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
                 waiting.set(false);
-                return complete(callback, state, dashboard, new DashboardApi(env, transport), receiver::answer, interruption);
+                try (KeyStore.Writer writer = lockBeforeTheCode(receiver)) {
+                    return complete(callback, state, dashboard, new DashboardApi(env, transport), writer, receiver::answer, interruption);
+                }
             } finally {
                 waiting.set(false);
                 interruption.done();
+            }
+        }
+
+        /** The config's lock, before the single-use code is sent; when it cannot be had, the code is never sent and the page says why. */
+        private KeyStore.Writer lockBeforeTheCode(Receiver receiver) {
+            try {
+                return store.lock(ui);
+            } catch (CliException e) {
+                CliException unsent = new CliException(e.exitCode, e.getMessage() + " The authorization code was not sent; run login again.");
+                receiver.answer(Pages.failure(unsent.getMessage()));
+                throw unsent;
             }
         }
 
@@ -750,22 +763,27 @@ public class login implements Callable<Integer> {
             return 0;
         }
 
-        /** Two steps, second: the address is checked against the pending login exactly as the receiver checks a callback. */
+        /**
+         * Two steps, second: the address is checked against the pending login exactly as the receiver checks
+         * a callback. The pending login is spent only once the key can be stored (the lock is held), so a
+         * fixable folder costs nothing; from then on it is gone, so the code can never be sent twice.
+         */
         int finish(String address) throws IOException {
             String pasted = address.equals("-") ? readLine(env.stdin()) : address;
             Pending pending = Pending.load(store, env.clock());
             Receiver.Verdict verdict = pending.check(pasted);
-            Pending.delete(store); // single-use: gone before the code is sent, so it can never be sent twice
-            if (verdict.failure() != null) throw new CliException(1, verdict.failure());
-            Receiver.Callback callback = verdict.callback();
+            if (verdict.failure() != null) {
+                Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
+                throw new CliException(1, verdict.failure());
+            }
             if (options.connect()) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            store.checkWritable();
+            String dashboard = DashboardApi.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard");
             Shadowing.warnBeforeLogin(env, ui);
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             interruption.install(null);
-            try (Transport transport = new Transport(env, ui)) {
-                return complete(callback, pending.state(), DashboardApi.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard"),
-                        new DashboardApi(env, transport), page -> { }, interruption);
+            try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui)) {
+                Pending.delete(store);
+                return complete(verdict.callback(), pending.state(), dashboard, new DashboardApi(env, transport), writer, page -> { }, interruption);
             } finally {
                 interruption.done();
             }
@@ -781,17 +799,17 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * After a callback, a paste or --finish: exchange the single-use code, store the key, connect. The
-         * browser's page is handed back last, with the outcome as it really was.
+         * After a callback, a paste or --finish, with the config's lock held: exchange the single-use code,
+         * store the key, connect. The browser's page is handed back last, with the outcome as it really was.
          */
-        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardApi api,
+        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardApi api, KeyStore.Writer writer,
                              java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
             env.secrets().add(callback.code());
             Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
             try {
                 interruption.exchanging();
                 String token = api.exchange(dashboard, callback.code(), state);
-                store.write(token, env.clock(), ui, interruption);
+                writer.write(token, env.clock(), interruption);
                 summary.stored = true;
                 Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
                 int exit = Shadowing.warnAfterStore(env, ui, token);
@@ -2249,26 +2267,58 @@ public class login implements Callable<Integer> {
 
         // ---- writing ----
 
-        void write(String token, Clock clock, Ui ui) { write(token, clock, ui, SafeFiles.Gate.OPEN); }
+        void write(String token, Clock clock, Ui ui) {
+            try (Writer writer = lock(ui)) {
+                writer.write(token, clock, SafeFiles.Gate.OPEN);
+            }
+        }
 
         /**
-         * Keeps other fields, moves a corrupt file aside, replaces the file atomically under a lock.
-         * Only a lock that another live process holds is waited for; every other failure is reported at once.
+         * The config's lock, held until closed: a login takes it before it sends its single-use code, so
+         * the key that comes back can always be written. Only a lock that another live process holds is
+         * waited for; every other failure is reported at once.
          */
-        void write(String token, Clock clock, Ui ui, SafeFiles.Gate gate) {
+        Writer lock(Ui ui) {
             try {
                 SafeFiles.ensureFolder(folder, ui);
                 Path target = SafeFiles.writeTarget(configPath());
-                try (FolderLock lock = FolderLock.acquire(folder, lockWait, ui)) {
+                return new Writer(target, FolderLock.acquire(folder, lockWait, ui), ui);
+            } catch (IOException e) {
+                throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
+            }
+        }
+
+        /** Writes the config under a lock this store holds: keeps other fields, moves a corrupt file aside, replaces the file atomically. */
+        final class Writer implements AutoCloseable {
+            private final Path target;
+            private final FolderLock lock;
+            private final Ui ui;
+
+            private Writer(Path target, FolderLock lock, Ui ui) {
+                this.target = target;
+                this.lock = lock;
+                this.ui = ui;
+            }
+
+            void write(String token, Clock clock, SafeFiles.Gate gate) {
+                try {
                     Temporaries.removeStale(target);
                     JsonObject content = existing(target, clock, ui);
                     content.addProperty("clone_api_token", token);
                     content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
                     SafeFiles.replace(target, Json.pretty(content) + "\n", gate);
                     ui.verbose("Wrote " + target + " (mode 0600).");
+                } catch (IOException e) {
+                    throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
                 }
-            } catch (IOException e) {
-                throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
+            }
+
+            @Override public void close() {
+                try {
+                    lock.close();
+                } catch (IOException e) {
+                    // the lock file stays; the next writer finds no live holder and removes it
+                }
             }
         }
 

@@ -638,6 +638,30 @@ class LoginFlowTest {
         r.assertNoSecrets(KEY, CODE, ENV_KEY).assertNoStackTrace();
     }
 
+    // ---- the single-use code is sent only when the key can be stored ---------------------------
+
+    /** Another live process holds the config's lock: the login fails without sending its code, and the page says so. */
+    @Test void aLockHeldByAnotherWriterFailsTheLoginBeforeTheCodeIsSent() throws Exception {
+        Path folder = Files.createDirectories(new Harness.Tool(tmp).defaultFolder());
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(folder.resolve(".auth.local.json.lock"),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = lock.lock()) {
+            Harness.Tool tool = tool().configure(e -> e.withLimits(new login.Env.Limits(login.Env.Limits.CONTRACT.connect(),
+                    login.Env.Limits.CONTRACT.response(), Duration.ofSeconds(1))));
+            Login login = startLogin(tool);
+
+            HttpResponse<String> page = Browser.browse(login.url);
+            Harness.Result r = login.run.waitFor(WAIT);
+
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().contains("another process has held") && r.err().contains("The authorization code was not sent"), r.toString());
+            assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH), "the code is still unspent");
+            assertTrue(page.statusCode() >= 400 && page.body().contains("The authorization code was not sent"), page.body());
+            assertFalse(Files.exists(folder.resolve("auth.local.json")));
+            r.assertNoSecrets(CODE).assertNoStackTrace();
+        }
+    }
+
     // ---- after the login -----------------------------------------------------------------------
 
     @Test void secondCallbackAfterCompletionFindsNoListener() throws Exception {

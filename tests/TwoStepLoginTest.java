@@ -117,6 +117,28 @@ class TwoStepLoginTest {
         refused.assertNoSecrets(CODE);
     }
 
+    /** A folder that cannot take the key yet fails --finish before the code is sent, and keeps the pending login for a second try. */
+    @Test
+    void aFolderThatCannotTakeTheKeyYetKeepsThePendingLogin() throws Exception {
+        Harness.Tool tool = tool();
+        String address = Browser.approve(start(tool));
+        Path inTheWay = Files.createDirectories(data().resolve("auth.local.json"));
+
+        Harness.Result refused = tool.run("login", "--finish", address);
+        assertEquals(1, refused.exit(), refused.toString());
+        assertTrue(refused.err().contains("is not a regular file"), refused.toString());
+        assertTrue(Files.exists(pending()), "kept: the folder can be put right");
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+
+        Files.delete(inTheWay);
+        Harness.Result r = tool.run("login", "--finish", address);
+        assertEquals(0, r.exit(), r.toString());
+        Contract.assertStoredAlone(data().resolve("auth.local.json"), KEY);
+        assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
+        refused.assertNoSecrets(CODE);
+        r.assertNoSecrets(KEY, CODE);
+    }
+
     @Test
     void aNewerStartReplacesTheOlderOne() throws Exception {
         Harness.Tool tool = tool();
