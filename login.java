@@ -260,7 +260,7 @@ public class login implements Callable<Integer> {
     static int reportUsage(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        String message = Text.clean(ex.getMessage(), true);
+        String message = Text.clean(UsageWords.withoutSecrets(ex, args), true);
         int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
         if (jsonRequested(args)) {
             cmd.getOut().print(Json.GSON.toJson(new Summary().failed(message, code)) + "\n");
@@ -271,6 +271,41 @@ public class login implements Callable<Integer> {
         err.print("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.\n");
         err.flush();
         return code;
+    }
+
+    /**
+     * A usage error says what was wrong without repeating an argument that may hold a secret: picocli
+     * quotes what it could not use, and an agent that forgets --finish passes an unspent code and its
+     * state, a key may be typed in the wrong place. Such words are left out, and an address gets the hint
+     * that --finish takes it.
+     */
+    static final class UsageWords {
+        private static final Pattern TOKEN_LIKE = Pattern.compile("[A-Za-z0-9_.~+/=%-]{12,}");
+
+        static String withoutSecrets(ParameterException ex, String[] args) {
+            List<String> secrets = List.of(args).stream().filter(UsageWords::secretShaped).filter(ex.getMessage()::contains).toList();
+            if (secrets.isEmpty()) return ex.getMessage();
+            String message = ex.getMessage();
+            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                message = "'" + ex.getCommandLine().getCommandSpec().qualifiedName() + "' takes no such argument"
+                        + (unmatched.getUnmatched().size() > 1 ? "s" : "") + " (not shown: it may hold a key, a code or a state).";
+            } else {
+                for (String secret : secrets) {
+                    message = message.replace("'" + secret + "'", "(a value not shown: it may hold a secret)").replace(secret, "(not shown)");
+                }
+            }
+            if (secrets.stream().anyMatch(a -> a.contains("/callback") || a.contains("code=") || a.contains("state="))) {
+                message += " The address the browser ended on goes to --finish: login --finish '<address>', or login --finish - to paste it.";
+            }
+            return message;
+        }
+
+        /** A word that may be a key, an authorization code, a state or an address holding them (never an option or a command). */
+        static boolean secretShaped(String arg) {
+            String a = arg.toLowerCase(Locale.ROOT);
+            if (a.contains("code=") || a.contains("state=") || a.contains("key=") || a.contains("token=") || a.startsWith("clone_")) return true;
+            return TOKEN_LIKE.matcher(arg).matches() && arg.chars().anyMatch(Character::isDigit) && !arg.startsWith("-");
+        }
     }
 
     /** Whether --json came before any "--": a usage error still owes such a caller its one JSON object. */

@@ -376,6 +376,35 @@ class OfflineCommandsTest {
         r.assertNoStackTrace();
     }
 
+    /**
+     * A usage error never repeats an argument that holds a code, a state or a key: an agent that forgets
+     * --finish passes an unspent code and its state, and a key typed where it does not belong is still a key.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"login ADDRESS", "login --json ADDRESS", "import-env KEY", "status KEY", "set KEY KEY2", "login --timeout KEY"})
+    void aUsageErrorNeverRepeatsASecret(String args, @TempDir Path tmp) {
+        String code = Harness.unique("code_");
+        String state = Harness.unique("State");
+        String key = Harness.unique("clone_usage_");
+        String address = "http://127.0.0.1:41234/callback?code=" + code + "&state=" + state;
+        String[] argv = args.replace("ADDRESS", address).replace("KEY2", Harness.unique("clone_second_")).replace("KEY", key).split(" ");
+
+        Harness.Result r = new Harness.Tool(tmp).run(argv);
+
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("not shown"), "says what was wrong without it: " + r);
+        if (args.contains("ADDRESS")) assertTrue(r.err().contains("login --finish '<address>'"), "says that --finish takes it: " + r);
+        if (args.contains("--json")) Contract.oneJsonObject(r);
+        r.assertNoSecrets(code, state, key, argv[argv.length - 1]).assertNoStackTrace();
+    }
+
+    @Test
+    void aUsageErrorStillNamesAWordThatHoldsNoSecret(@TempDir Path tmp) {
+        Harness.Result r = new Harness.Tool(tmp).run("sttaus");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("'sttaus'") && r.err().contains("status"), r.toString());
+    }
+
     @Test
     void helpAndVersion(@TempDir Path tmp) {
         Harness.Tool tool = new Harness.Tool(tmp);
