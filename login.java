@@ -433,7 +433,10 @@ public class login implements Callable<Integer> {
      */
     static int storeAndConnect(login root, Ui ui, String token, String headline, boolean connect, Runnable afterStore) {
         Env env = root.env;
-        if (connect) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+        if (connect) {
+            env.mcp();
+            env.dashboard(); // the connect block links to it
+        }
         env.secrets().add(token);
         KeyStore store = KeyStore.of(env);
         store.write(token, env.clock(), ui);
@@ -680,11 +683,13 @@ public class login implements Callable<Integer> {
         /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
         String token() { return get("CLONE_API_TOKEN").trim(); }
 
-        String dashboardUrl() { return Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"); }
+        /** CLONE_DASHBOARD_URL (trailing slashes dropped), checked: a command that touches the dashboard asks for it first. */
+        Endpoint dashboard() { return Endpoint.checked(this, Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"), "CLONE_DASHBOARD_URL"); }
 
-        String mcpUrl() {
+        /** CLONE_MCP_URL, checked. */
+        Endpoint mcp() {
             String v = get("CLONE_MCP_URL").trim();
-            return v.isEmpty() ? "https://api.clone.is/mcp" : v;
+            return Endpoint.checked(this, v.isEmpty() ? "https://api.clone.is/mcp" : v, "CLONE_MCP_URL");
         }
 
         boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
@@ -742,7 +747,7 @@ public class login implements Callable<Integer> {
 
         /** One step: listen, print the address, open the browser, wait for the callback or a paste, then complete. */
         int run() throws InterruptedException {
-            String dashboard = preflight();
+            Endpoint dashboard = preflight();
             String state = Keys.newState(env.random().get());
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             AtomicBoolean waiting = new AtomicBoolean(true);
@@ -780,13 +785,13 @@ public class login implements Callable<Integer> {
 
         /** Two steps, first: everything up to the Authorize line; the pending login is saved and nothing listens. */
         int start() {
-            String dashboard = preflight();
+            Endpoint dashboard = preflight();
             int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
             String state = Keys.newState(env.random().get());
             String redirectUri = "http://127.0.0.1:" + port + "/callback";
             Instant expires = env.clock().instant().plus(options.timeout()).truncatedTo(ChronoUnit.SECONDS);
             String url = Urls.authorizeUrl(dashboard, redirectUri, state, Agent.id(env.vars()));
-            Pending.save(store, new Pending(state, redirectUri, dashboard, DateTimeFormatter.ISO_INSTANT.format(expires)), ui);
+            Pending.save(store, new Pending(state, redirectUri, dashboard.url(), DateTimeFormatter.ISO_INSTANT.format(expires)), ui);
             summary.authorizeUrl = url;
             summary.expiresAt = DateTimeFormatter.ISO_INSTANT.format(expires);
             ui.line("Authorize: " + url);
@@ -811,8 +816,9 @@ public class login implements Callable<Integer> {
                 Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
                 throw new CliException(1, verdict.failure());
             }
-            if (options.connect()) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
-            String dashboard = DashboardApi.checkEndpoint(env, pending.dashboard(), "the pending login's dashboard");
+            env.mcp();
+            env.dashboard();
+            Endpoint dashboard = Endpoint.checked(env, pending.dashboard(), "the pending login's dashboard");
             Shadowing.warnBeforeLogin(env, ui);
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             interruption.install(null);
@@ -825,9 +831,9 @@ public class login implements Callable<Integer> {
         }
 
         /** Checked before anything starts: https and proxies, a store that can be written, and CLONE_API_TOKEN said to win. */
-        private String preflight() {
-            String dashboard = DashboardApi.checkEndpoint(env, env.dashboardUrl(), "CLONE_DASHBOARD_URL");
-            if (options.connect()) DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+        private Endpoint preflight() {
+            Endpoint dashboard = env.dashboard();
+            env.mcp(); // checked with or without --no-connect: every endpoint is, before anything starts
             store.checkWritable();
             Shadowing.warnBeforeLogin(env, ui);
             return dashboard;
@@ -837,7 +843,7 @@ public class login implements Callable<Integer> {
          * After a callback, a paste or --finish, with the config's lock held: exchange the single-use code,
          * store the key, connect. The browser's page is handed back last, with the outcome as it really was.
          */
-        private int complete(Receiver.Callback callback, String state, String dashboard, DashboardApi api, KeyStore.Writer writer,
+        private int complete(Receiver.Callback callback, String state, Endpoint dashboard, DashboardApi api, KeyStore.Writer writer,
                              java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
             env.secrets().add(callback.code());
             Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
@@ -1443,14 +1449,15 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
                         + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
             }
-            DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            env.mcp();
+            env.dashboard(); // the block below links to it
             env.secrets().add(key.token());
             Keys.requireValid(key.token(), "The " + key.source() + " key", "it was not sent");
             ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
             String sessionId = startSession(key.token());
-            String dashboard = env.dashboardUrl() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
+            String dashboard = env.dashboard().url() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
             ui.line("Connected Clone Loop to Clone Dashboard.");
             ui.line("Clone session: " + Text.clean(sessionId, false));
             ui.line("Dashboard: " + dashboard);
@@ -1503,7 +1510,7 @@ public class login implements Callable<Integer> {
         }
 
         static Outcome run(Env env, Ui ui, ResolvedKey key) {
-            DashboardApi.checkEndpoint(env, env.mcpUrl(), "CLONE_MCP_URL");
+            env.mcp();
             env.secrets().add(key.token());
             Optional<String> problem = Keys.problem(key.token(), "The key");
             if (problem.isPresent()) return new Outcome("rejected", problem.get() + "; it was not sent.");
@@ -1636,22 +1643,17 @@ public class login implements Callable<Integer> {
 
         private final Env env;
         private final Transport transport;
+        private final Endpoint mcp;
 
         DashboardApi(Env env, Transport transport) {
             this.env = env;
             this.transport = transport;
-        }
-
-        /** https (or loopback http) and a usable proxy, checked before any server, browser or network call. */
-        static String checkEndpoint(Env env, String url, String variable) {
-            Urls.requireSafe(url, variable);
-            Proxies.forUri(URI.create(url), env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> env.secrets().add(p.getPassword(), "***"));
-            return url;
+            this.mcp = env.mcp();
         }
 
         /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
-        String exchange(String dashboard, String code, String state) {
-            Transport.Reply reply = transport.post(dashboard + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
+        String exchange(Endpoint dashboard, String code, String state) {
+            Transport.Reply reply = transport.post(dashboard.url() + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
                     new ExchangeRequest(code, state), "Clone Loop login exchange");
             ExchangeAnswer answer = Json.strictObject(reply.body()).flatMap(o -> Json.as(o, ExchangeAnswer.class))
                     .orElse(new ExchangeAnswer(null, null));
@@ -1673,7 +1675,7 @@ public class login implements Callable<Integer> {
             headers.put("Accept", "application/json, text/event-stream");
             headers.put("X-Clone-API-Key", key);
             if (sessionId != null) headers.put("mcp-session-id", sessionId);
-            return transport.post(env.mcpUrl(), headers, new RpcRequest("2.0", method.equals("initialize") ? 1 : 2, method, params),
+            return transport.post(mcp.url(), headers, new RpcRequest("2.0", method.equals("initialize") ? 1 : 2, method, params),
                     "Clone MCP " + method);
         }
     }
@@ -1867,7 +1869,7 @@ public class login implements Callable<Integer> {
 
         /** The dashboard's and the MCP endpoint's origins, once each. */
         static List<String> origins(Env env) {
-            return List.of(env.dashboardUrl(), env.mcpUrl()).stream().map(Urls::origin).distinct().toList();
+            return List.of(env.dashboard(), env.mcp()).stream().map(Endpoint::origin).distinct().toList();
         }
 
         static boolean anyHttps(List<String> origins) {
@@ -2077,7 +2079,7 @@ public class login implements Callable<Integer> {
             if (Urls.isLoopbackHost(host) || bypassed(host, env.getOrDefault(first(env, "no_proxy", "NO_PROXY"), ""))) {
                 return Optional.empty();
             }
-            String variable = uri.getScheme().equals("https") ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
+            String variable = "https".equalsIgnoreCase(uri.getScheme()) ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
             return variable.isEmpty() ? Optional.empty() : Optional.of(parse(variable, env.get(variable).trim()));
         }
 
@@ -3113,23 +3115,6 @@ public class login implements Callable<Integer> {
             return v.replaceAll("/+$", "");
         }
 
-        /** https everywhere, plain http only on loopback, checked before any network call, server or browser. */
-        static String requireSafe(String url, String variable) {
-            URI uri;
-            try {
-                uri = new URI(url);
-            } catch (Exception e) {
-                throw new CliException(1, variable + " is not a valid URL (it must be an https URL): " + Text.clean(url, false) + ".");
-            }
-            String scheme = Optional.ofNullable(uri.getScheme()).orElse("").toLowerCase(Locale.ROOT);
-            String host = Optional.ofNullable(uri.getHost()).orElse("");
-            if (host.isEmpty() || !(scheme.equals("https") || (scheme.equals("http") && isLoopbackHost(host)))) {
-                throw new CliException(1, variable + " must be an https URL (plain http is allowed only for 127.0.0.1, ::1 "
-                        + "and localhost), not " + Text.clean(url, false) + ".");
-            }
-            return url;
-        }
-
         static boolean isLoopbackHost(String host) {
             String h = host.toLowerCase(Locale.ROOT);
             if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
@@ -3149,8 +3134,8 @@ public class login implements Callable<Integer> {
             }
         }
 
-        static String authorizeUrl(String dashboard, String redirectUri, String state, String agentId) {
-            return dashboard + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state)
+        static String authorizeUrl(Endpoint dashboard, String redirectUri, String state, String agentId) {
+            return dashboard.url() + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state)
                     + "&agent_id=" + form(agentId);
         }
 
@@ -3209,12 +3194,48 @@ public class login implements Callable<Integer> {
             int q = url.indexOf('?');
             return q < 0 ? url : url.substring(0, q);
         }
+    }
 
-        /** scheme://host[:port] of an address, which one TLS session serves. */
-        static String origin(String url) {
-            URI uri = URI.create(url);
-            return uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority();
+    /**
+     * A dashboard or MCP address, parsed and normalised once: scheme and host in lower case, no user
+     * information, no fragment. Every check, proxy choice, call and printed line uses this one form. It must
+     * be https, or plain http on loopback; anything else is refused before any network call, server or browser.
+     */
+    record Endpoint(String url, URI uri) {
+        static Endpoint of(String value, String variable) {
+            String shown = value.contains("@") ? "(not shown)" : Text.clean(value, false); // whatever stands before an @ may be a password
+            URI parsed;
+            try {
+                parsed = new URI(value);
+            } catch (URISyntaxException e) {
+                throw new CliException(1, variable + " is not a valid URL (it must be an https URL): " + shown + ".");
+            }
+            if (parsed.getRawUserInfo() != null) {
+                throw new CliException(1, variable + " holds a user name or password (user:password@), which this tool never sends "
+                        + "or prints: remove it from the URL.");
+            }
+            String scheme = Optional.ofNullable(parsed.getScheme()).orElse("").toLowerCase(Locale.ROOT);
+            String host = Optional.ofNullable(parsed.getHost()).orElse("").toLowerCase(Locale.ROOT);
+            if (host.isEmpty() || !(scheme.equals("https") || (scheme.equals("http") && Urls.isLoopbackHost(host)))) {
+                throw new CliException(1, variable + " must be an https URL (plain http is allowed only for 127.0.0.1, ::1 "
+                        + "and localhost), not " + shown + ".");
+            }
+            String url = scheme + "://" + host + (parsed.getPort() < 0 ? "" : ":" + parsed.getPort()) + Optional.ofNullable(parsed.getRawPath()).orElse("")
+                    + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
+            return new Endpoint(url, URI.create(url));
         }
+
+        /** Also the proxy this endpoint goes through: a value that cannot be used fails now, and its password is never printed. */
+        static Endpoint checked(Env env, String value, String variable) {
+            Endpoint endpoint = of(value, variable);
+            Proxies.forUri(endpoint.uri(), env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> env.secrets().add(p.getPassword(), "***"));
+            return endpoint;
+        }
+
+        /** scheme://host[:port], which one TLS session serves. */
+        String origin() { return uri.getScheme() + "://" + uri.getRawAuthority(); }
+
+        boolean https() { return uri.getScheme().equals("https"); }
     }
 
     /** Splits a command line into words as a POSIX shell does: quotes and backslashes, no expansion. */

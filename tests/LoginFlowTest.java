@@ -538,6 +538,37 @@ class LoginFlowTest {
         r.assertNoStackTrace();
     }
 
+    /** A user name or password in an endpoint is refused before anything starts, and never printed. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"login, CLONE_DASHBOARD_URL", "login, CLONE_MCP_URL", "connect, CLONE_DASHBOARD_URL", "connect, CLONE_MCP_URL"})
+    void credentialsInAnEndpointAreRefusedWithoutBeingPrinted(String command, String variable) throws IOException {
+        String user = Harness.unique("user");
+        String password = Harness.unique("pass");
+        String url = "http://" + user + ":" + password + "@127.0.0.1:" + dash.port() + (variable.equals("CLONE_MCP_URL") ? "/mcp" : "");
+        Harness.Tool tool = tool().with(variable, url).with("CLONE_API_TOKEN", "clone_env_endpoint_key_4Rt8");
+
+        Harness.Result r = command.equals("login") ? tool.run("login", "--no-open", "--timeout", "5s") : tool.run("connect");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains(variable) && r.err().contains("user name or password"), r.toString());
+        assertFalse(r.all().contains("Authorize:"), r.toString());
+        assertEquals(List.of(), dash.calls());
+        r.assertNoSecrets(user, password).assertNoStackTrace();
+    }
+
+    /** An endpoint that is no URL fails before the Authorize line, naming its variable, whether or not the login would connect. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"api.clone.is/mcp", "https://[bad", "HTTPS://"})
+    void anMcpUrlThatIsNoUrlFailsBeforeTheLoginStarts(String url) throws IOException {
+        Harness.Result r = tool().with("CLONE_MCP_URL", url).run("login", "--no-open", "--no-connect", "--timeout", "5s");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("CLONE_MCP_URL ") && r.err().contains("https"), r.toString());
+        assertFalse(r.all().contains("Authorize:") || r.all().contains("Unexpected") || r.all().contains("Exception"), r.toString());
+        assertEquals(List.of(), dash.calls());
+        assertNothingWritten();
+    }
+
     // ---- the exchange fails --------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")

@@ -111,6 +111,19 @@ class ProxyTest {
         r.assertNoSecrets(KEY, USER, "secret pass", "secret%zzpass").assertNoStackTrace();
     }
 
+    /** A scheme in capitals is still https: the proxy is chosen for it like for any other, and the lines show the one normal form. */
+    @Test void anUppercaseSchemeGoesThroughTheProxyToo() throws IOException {
+        Harness.Tool tool = tool(USER, PASSWORD).with("CLONE_DASHBOARD_URL", "HTTPS://Dashboard.TEST/").with("CLONE_MCP_URL", "HTTPS://DASHBOARD.test/mcp");
+        Contract.writeConfig(tool.defaultFolder(), KEY);
+
+        Harness.Result r = tool.run("connect");
+
+        assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
+        assertEquals(Contract.connectBlock("plugin config", KEY, DASHBOARD), r.outLines());
+        assertTunnelledWithCredentials();
+        r.assertNoSecrets(KEY, USER, PASSWORD).assertNoStackTrace();
+    }
+
     /** The proxy's credentials are for the proxy: a dashboard that asks for Basic credentials must not get them. */
     @Test void aBasicChallengeFromTheDashboardNeverGetsTheProxyCredentials() throws IOException {
         dash.initialize("mcp-initialize-401-basic-challenge");

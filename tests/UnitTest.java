@@ -189,26 +189,38 @@ class UnitTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://clone.is", "https://api.clone.is/mcp", "http://127.0.0.1:8787", "http://127.9.8.7/x",
-            "http://localhost:3000", "http://[::1]:9000/mcp", "HTTPS://CLONE.IS"})
-    void allowsHttpsAndLoopbackHttp(String url) {
-        assertEquals(url, login.Urls.requireSafe(url, "CLONE_DASHBOARD_URL"));
+    @CsvSource({"https://clone.is, https://clone.is", "https://api.clone.is/mcp, https://api.clone.is/mcp",
+            "http://127.0.0.1:8787, http://127.0.0.1:8787", "http://127.9.8.7/x, http://127.9.8.7/x", "http://localhost:3000, http://localhost:3000",
+            "http://[::1]:9000/mcp, http://[::1]:9000/mcp", "HTTPS://CLONE.IS, https://clone.is", "HTTP://LocalHost:1/A?b=C#frag, http://localhost:1/A?b=C"})
+    void allowsHttpsAndLoopbackHttpInOneNormalForm(String url, String normal) {
+        login.Endpoint endpoint = login.Endpoint.of(url, "CLONE_DASHBOARD_URL");
+        assertEquals(normal, endpoint.url());
+        assertEquals(normal, endpoint.uri().toString());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"http://clone.is", "http://10.0.0.1", "http://128.0.0.1", "http://127.0.0.1.example.com",
-            "http://localhost.example.com", "ftp://clone.is", "clone.is", "https://", "http://127.0.0.256", "not a url"})
+            "http://localhost.example.com", "ftp://clone.is", "clone.is", "https://", "http://127.0.0.256", "not a url", "https://[bad"})
     void refusesEverythingElse(String url) {
-        login.CliException e = assertThrows(login.CliException.class, () -> login.Urls.requireSafe(url, "CLONE_MCP_URL"));
+        login.CliException e = assertThrows(login.CliException.class, () -> login.Endpoint.of(url, "CLONE_MCP_URL"));
         assertEquals(1, e.exitCode);
         assertTrue(e.getMessage().contains("CLONE_MCP_URL") && e.getMessage().contains("https"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://mia-Q7:s3cret@clone.is", "http://mia-Q7@127.0.0.1:1", "https://mia-Q7:s3cret@[bad"})
+    void refusesUserInformationWithoutEchoingIt(String url) {
+        login.CliException e = assertThrows(login.CliException.class, () -> login.Endpoint.of(url, "CLONE_DASHBOARD_URL"));
+        assertEquals(1, e.exitCode);
+        assertTrue(e.getMessage().startsWith("CLONE_DASHBOARD_URL "), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret") || e.getMessage().contains("mia-Q7"), e.getMessage());
     }
 
     @Test
     void buildsTheAuthorizeUrl() {
         assertEquals("https://clone.is/clone-loop/connect?redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Fcallback"
                         + "&state=s_t-a&agent_id=claude+code",
-                login.Urls.authorizeUrl("https://clone.is", "http://127.0.0.1:4321/callback", "s_t-a", "claude code"));
+                login.Urls.authorizeUrl(login.Endpoint.of("https://clone.is", "CLONE_DASHBOARD_URL"), "http://127.0.0.1:4321/callback", "s_t-a", "claude code"));
     }
 
     @ParameterizedTest
