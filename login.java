@@ -1581,13 +1581,16 @@ public class login implements Callable<Integer> {
             String id() { return sessionId != null && !sessionId.isBlank() ? sessionId : Optional.ofNullable(sessionIdInCamelCase).orElse(""); }
         }
 
+        /** Each call's JSON-RPC id: the two calls a connect makes, one after the other. */
+        static int requestId(String method) { return method.equals("initialize") ? 1 : 2; }
+
         /** The JSON-RPC answer, or the failure the contract words: a non-2xx status, no message, or an error. */
         static Answer answer(String method, Transport.Reply reply) {
             if (!reply.ok()) {
                 throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.httpStatus() + ": "
                         + Text.clean(Text.first(reply.body(), 500), false));
             }
-            Answer answer = firstJson(reply.body()).flatMap(o -> Json.as(o, Answer.class))
+            Answer answer = response(reply.body(), requestId(method)).flatMap(o -> Json.as(o, Answer.class))
                     .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
             if (answer.error() != null && !answer.error().isJsonNull()) {
                 JsonElement error = answer.error();
@@ -1597,22 +1600,35 @@ public class login implements Callable<Integer> {
             return answer;
         }
 
-        /** The body as JSON, or the first server-sent event whose data parses as a JSON object. */
-        static Optional<JsonObject> firstJson(String body) {
+        /**
+         * The response to request {@code id}: the body as plain JSON, or among server-sent events the first
+         * whose data is the JSON-RPC response with that id (notifications and other requests' answers skipped).
+         */
+        static Optional<JsonObject> response(String body, int id) {
             Optional<JsonObject> plain = Json.strictObject(body);
             if (plain.isPresent()) return plain;
             for (String event : body.replace("\r\n", "\n").split("\n\n")) {
-                StringBuilder data = new StringBuilder();
-                for (String line : event.split("\n")) {
-                    if (line.startsWith("data:")) {
-                        if (data.length() > 0) data.append('\n');
-                        data.append(line.substring(5).stripLeading());
-                    }
-                }
-                Optional<JsonObject> parsed = Json.strictObject(data.toString());
-                if (parsed.isPresent()) return parsed;
+                Optional<JsonObject> answer = answering(eventData(event), id);
+                if (answer.isPresent()) return answer;
             }
             return Optional.empty();
+        }
+
+        /** The data lines of one server-sent event, joined as the SSE format says. */
+        static String eventData(String event) {
+            StringBuilder data = new StringBuilder();
+            for (String line : event.split("\n")) {
+                if (!line.startsWith("data:")) continue;
+                if (data.length() > 0) data.append('\n');
+                data.append(line.startsWith("data: ") ? line.substring(6) : line.substring(5));
+            }
+            return data.toString();
+        }
+
+        /** The event's JSON when it is the response to request {@code id} (a result or an error under that id). */
+        static Optional<JsonObject> answering(String data, int id) {
+            return Json.strictObject(data).filter(o -> (o.has("result") || o.has("error")) && o.get("id") != null
+                    && o.get("id").isJsonPrimitive() && o.get("id").getAsString().equals(Integer.toString(id)));
         }
 
         /** start_session's answer: result.content[0].text is JSON holding session_id (or sessionId). */
@@ -1654,7 +1670,7 @@ public class login implements Callable<Integer> {
         /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
         String exchange(Endpoint dashboard, String code, String state) {
             Transport.Reply reply = transport.post(dashboard.url() + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
-                    new ExchangeRequest(code, state), "Clone Loop login exchange");
+                    new ExchangeRequest(code, state), "Clone Loop login exchange", event -> false);
             ExchangeAnswer answer = Json.strictObject(reply.body()).flatMap(o -> Json.as(o, ExchangeAnswer.class))
                     .orElse(new ExchangeAnswer(null, null));
             if (!reply.ok()) {
@@ -1675,8 +1691,9 @@ public class login implements Callable<Integer> {
             headers.put("Accept", "application/json, text/event-stream");
             headers.put("X-Clone-API-Key", key);
             if (sessionId != null) headers.put("mcp-session-id", sessionId);
-            return transport.post(mcp.url(), headers, new RpcRequest("2.0", method.equals("initialize") ? 1 : 2, method, params),
-                    "Clone MCP " + method);
+            int id = Mcp.requestId(method);
+            return transport.post(mcp.url(), headers, new RpcRequest("2.0", id, method, params), "Clone MCP " + method,
+                    event -> Mcp.answering(event, id).isPresent());
         }
     }
 
@@ -1718,7 +1735,7 @@ public class login implements Callable<Integer> {
          * headers, and a peer that then drips its body would hold the login forever. The call runs on a
          * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
          */
-        Reply post(String url, Map<String, String> headers, Object body, String what) {
+        Reply post(String url, Map<String, String> headers, Object body, String what, java.util.function.Predicate<String> lastEvent) {
             URI uri = URI.create(url);
             HttpRequestWithBody request = http.post(url);
             headers.forEach(request::header);
@@ -1726,7 +1743,7 @@ public class login implements Callable<Integer> {
             long started = System.nanoTime();
             AtomicReference<InputStream> stream = new AtomicReference<>();
             CompletableFuture<kong.unirest.core.HttpResponse<Reply>> call = CompletableFuture.supplyAsync(
-                    () -> request.body(body).asObject(raw -> read(raw, stream)), CALLS);
+                    () -> request.body(body).asObject(raw -> read(raw, stream, lastEvent)), CALLS);
             try {
                 Reply reply = answered(call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS), what);
                 ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
@@ -1765,17 +1782,48 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private static Reply read(RawResponse raw, AtomicReference<InputStream> stream) {
+        /**
+         * The status, headers and body (at most 1 MiB). A body of server-sent events is read event by event,
+         * and reading stops after the one that {@code lastEvent} says is the answer: a server may keep the
+         * stream open after it.
+         */
+        private static Reply read(RawResponse raw, AtomicReference<InputStream> stream, java.util.function.Predicate<String> lastEvent) {
             Map<String, String> headers = new LinkedHashMap<>();
             raw.getHeaders().all().forEach(h -> headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue()));
+            boolean events = headers.getOrDefault("content-type", "").toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             try (InputStream in = raw.getContent()) {
                 stream.set(in);
-                byte[] bytes = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
+                byte[] bytes = in == null ? new byte[0] : events ? readEvents(in, lastEvent) : in.readNBytes(MAX_BODY + 1);
                 boolean tooLarge = bytes.length > MAX_BODY;
                 return new Reply(raw.getStatus(), headers, new String(bytes, 0, Math.min(bytes.length, MAX_BODY), StandardCharsets.UTF_8), tooLarge);
             } catch (IOException e) {
                 throw new UnirestException(e);
             }
+        }
+
+        /** Server-sent events up to the end of the one that is the answer (or the end of the stream, or past 1 MiB). */
+        private static byte[] readEvents(InputStream raw, java.util.function.Predicate<String> lastEvent) throws IOException {
+            InputStream in = new java.io.BufferedInputStream(raw);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            StringBuilder event = new StringBuilder();
+            for (int b; body.size() <= MAX_BODY && (b = in.read()) >= 0; ) {
+                body.write(b);
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.UTF_8).replaceFirst("\r$", "");
+                line.reset();
+                if (!text.isEmpty()) {
+                    event.append(text).append('\n');
+                } else if (lastEvent.test(Mcp.eventData(event.toString()))) {
+                    break; // the answer: the stream may stay open, and nothing after it counts
+                } else {
+                    event.setLength(0);
+                }
+            }
+            return body.toByteArray();
         }
 
         /**
@@ -1879,7 +1927,7 @@ public class login implements Callable<Integer> {
         /** One POST through the whole stack to this process's own callback server on that port, which answers 404 and ignores it. */
         static void throwawayPost(Transport transport, int ownPort) {
             transport.post("http://127.0.0.1:" + ownPort + "/warm-up", Map.of("Content-Type", "application/json"),
-                    new DashboardApi.ExchangeRequest("", ""), "Warm-up");
+                    new DashboardApi.ExchangeRequest("", ""), "Warm-up", event -> false);
         }
 
         /**

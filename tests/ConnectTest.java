@@ -54,6 +54,25 @@ class ConnectTest {
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
+    /**
+     * Answers as server-sent events whose stream stays open after the result (after notifications and an
+     * answer to another request): connect stops reading at the answer to its own request. Given a short
+     * deadline for a whole answer, it would fail at that deadline if it read on to the end of the stream.
+     */
+    @Test void eventStreamsHeldOpenAfterTheAnswerStillConnect() throws IOException {
+        dash.initialize("mcp-initialize-sse-held-open").startSession("mcp-start-session-sse-held-open");
+        Harness.Tool tool = tool().configure(e -> e.withLimits(new login.Env.Limits(login.Env.Limits.CONTRACT.connect(),
+                java.time.Duration.ofSeconds(5), login.Env.Limits.CONTRACT.lockWait())));
+        Contract.writeConfig(tool.defaultFolder(), KEY);
+
+        Harness.Result r = tool.run("connect");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines(), "the session of its own request, not another's");
+        Contract.assertConnectCalls(dash, KEY, "claude-code");
+        r.assertNoSecrets(KEY).assertNoStackTrace();
+    }
+
     @Test void environmentKeyWinsOverTheStoredOne() throws IOException {
         Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
         Contract.writeConfig(tool.defaultFolder(), KEY);

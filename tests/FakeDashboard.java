@@ -71,9 +71,10 @@ import java.util.regex.Pattern;
  *
  * <p>Fixtures are raw HTTP responses ({@code fixtures/*.http}): a status line, header lines, a blank
  * line, then the body verbatim. They are read on every request, so they can be edited while it runs.
- * Two pseudo-headers, stripped before sending, make a slow peer: {@code X-Fake-Delay-Ms: N} waits N ms
+ * Pseudo-headers, stripped before sending, make a slow peer: {@code X-Fake-Delay-Ms: N} waits N ms
  * before the status line and headers; {@code X-Fake-Drip-Ms: N} sends the headers at once, then the
- * body one byte every N ms. In a body, {@code {{code}}} and {@code {{state}}} become those fields of the
+ * body one byte every N ms; {@code X-Fake-Hold-Open-Ms: N} sends the body chunked and keeps the stream
+ * open N ms after it. In a body, {@code {{code}}} and {@code {{state}}} become those fields of the
  * request's JSON body and {@code {{api_key}}} its {@code X-Clone-API-Key} header (JSON-escaped when the
  * fixture's Content-Type is JSON or server-sent events), so a fixture can echo what the tool sent.
  *
@@ -276,20 +277,23 @@ public class FakeDashboard implements AutoCloseable {
 
     // ---- request handling ----
 
-    /** An answer: {@code delayMs} before the head, then the body at once or one byte every {@code dripMs}. */
-    private record Response(int status, Headers headers, byte[] body, long delayMs, long dripMs, String note) {
+    /**
+     * An answer: {@code delayMs} before the head, then the body at once or one byte every {@code dripMs};
+     * with {@code holdMs}, the body goes out chunked and the stream stays open that long after it.
+     */
+    private record Response(int status, Headers headers, byte[] body, long delayMs, long dripMs, long holdMs, String note) {
         static Response text(int status, String text) {
             Headers h = new Headers();
             h.add("Content-Type", "text/plain; charset=utf-8");
-            return new Response(status, h, (text + "\n").getBytes(StandardCharsets.UTF_8), 0, 0, null);
+            return new Response(status, h, (text + "\n").getBytes(StandardCharsets.UTF_8), 0, 0, 0, null);
         }
 
         Response withNote(String note) {
-            return new Response(status, headers, body, delayMs, dripMs, note);
+            return new Response(status, headers, body, delayMs, dripMs, holdMs, note);
         }
 
         Response withBody(byte[] body) {
-            return new Response(status, headers, body, delayMs, dripMs, note);
+            return new Response(status, headers, body, delayMs, dripMs, holdMs, note);
         }
     }
 
@@ -321,9 +325,15 @@ public class FakeDashboard implements AutoCloseable {
         if (response.delayMs() > 0 && pause(response.delayMs())) return; // closed while waiting
         ex.getResponseHeaders().putAll(response.headers());
         byte[] body = response.body();
-        ex.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
-        if (body.length == 0) return;
+        ex.sendResponseHeaders(response.status(), response.holdMs() > 0 ? 0 : body.length == 0 ? -1 : body.length);
+        if (body.length == 0 && response.holdMs() <= 0) return;
         try (OutputStream out = ex.getResponseBody()) {
+            if (response.holdMs() > 0) { // the body, then a stream that stays open, as a server that keeps sending events may
+                out.write(body);
+                out.flush();
+                pause(response.holdMs());
+                return;
+            }
             if (response.dripMs() <= 0) {
                 out.write(body);
                 return;
@@ -467,6 +477,7 @@ public class FakeDashboard implements AutoCloseable {
     private static final Set<String> COMPUTED_HEADERS = Set.of("content-length", "transfer-encoding", "connection");
     static final String DELAY_HEADER = "X-Fake-Delay-Ms";
     static final String DRIP_HEADER = "X-Fake-Drip-Ms";
+    static final String HOLD_HEADER = "X-Fake-Hold-Open-Ms";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(code|state|api_key|issued_key)}}");
 
     private static String fixtureFile(String name) {
@@ -514,7 +525,7 @@ public class FakeDashboard implements AutoCloseable {
         if (!m.matches()) throw new IllegalArgumentException("bad status line: " + lines[0].strip());
         int status = Integer.parseInt(m.group(1));
         Headers headers = new Headers();
-        long delayMs = 0, dripMs = 0;
+        long delayMs = 0, dripMs = 0, holdMs = 0;
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i].strip();
             if (line.isEmpty()) continue;
@@ -526,12 +537,14 @@ public class FakeDashboard implements AutoCloseable {
                 delayMs = millis(name, value);
             } else if (name.equalsIgnoreCase(DRIP_HEADER)) {
                 dripMs = millis(name, value);
+            } else if (name.equalsIgnoreCase(HOLD_HEADER)) {
+                holdMs = millis(name, value);
             } else if (!COMPUTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 headers.add(name, value);
             }
         }
         byte[] body = java.util.Arrays.copyOfRange(raw, Math.min(bodyStart, raw.length), raw.length);
-        return new Response(status, headers, body, delayMs, dripMs, null);
+        return new Response(status, headers, body, delayMs, dripMs, holdMs, null);
     }
 
     private static long millis(String header, String value) {

@@ -388,11 +388,20 @@ class UnitTest {
 
     @Test
     void readsJsonAndServerSentEvents() {
-        assertEquals("1", login.Mcp.firstJson("{\"id\":1}").orElseThrow().get("id").getAsString());
-        String sse = "event: message\ndata: ping\n\nevent: message\ndata: {\"id\":2,\ndata: \"x\":true}\n\n";
-        assertEquals("2", login.Mcp.firstJson(sse).orElseThrow().get("id").getAsString());
-        assertEquals("3", login.Mcp.firstJson("data:{\"id\":3}\r\n\r\n").orElseThrow().get("id").getAsString());
-        assertTrue(login.Mcp.firstJson("data: nope\n\n").isEmpty());
+        assertEquals("1", login.Mcp.response("{\"id\":1,\"result\":{}}", 1).orElseThrow().get("id").getAsString());
+        String sse = "event: message\ndata: ping\n\nevent: message\ndata: {\"id\":2,\ndata: \"result\":true}\n\n";
+        assertEquals("2", login.Mcp.response(sse, 2).orElseThrow().get("id").getAsString());
+        assertEquals("3", login.Mcp.response("data:{\"id\":3,\"error\":{}}\r\n\r\n", 3).orElseThrow().get("id").getAsString());
+        assertTrue(login.Mcp.response("data: nope\n\n", 1).isEmpty());
+    }
+
+    @Test
+    void findsTheAnswerToItsOwnRequestAmongEvents() {
+        String sse = ": comment\n\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}\n\n"
+                + "data: {\"id\":7,\"result\":{\"n\":7}}\n\ndata: {\"id\":2,\"result\":{\"n\":2}}\n\ndata: {\"id\":2,\"result\":{\"n\":0}}\n\n";
+        assertEquals(2, login.Mcp.response(sse, 2).orElseThrow().getAsJsonObject("result").get("n").getAsInt());
+        assertTrue(login.Mcp.response(sse, 1).isEmpty());
+        assertTrue(login.Mcp.answering("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"id\":2}", 2).isEmpty(), "a request is no answer");
     }
 
     @Test
