@@ -764,7 +764,7 @@ public class login implements Callable<Integer> {
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
                 waiting.set(false);
                 try (KeyStore.Writer writer = lockBeforeTheCode(receiver)) {
-                    return complete(callback, state, dashboard, new DashboardApi(env, transport), writer, receiver::answer, interruption);
+                    return complete(callback, state, dashboard, options.connect(), new DashboardApi(env, transport), writer, receiver::answer, interruption);
                 }
             } finally {
                 waiting.set(false);
@@ -791,7 +791,7 @@ public class login implements Callable<Integer> {
             String redirectUri = "http://127.0.0.1:" + port + "/callback";
             Instant expires = env.clock().instant().plus(options.timeout()).truncatedTo(ChronoUnit.SECONDS);
             String url = Urls.authorizeUrl(dashboard, redirectUri, state, Agent.id(env.vars()));
-            Pending.save(store, new Pending(state, redirectUri, dashboard.url(), DateTimeFormatter.ISO_INSTANT.format(expires)), ui);
+            Pending.save(store, new Pending(state, redirectUri, dashboard.url(), DateTimeFormatter.ISO_INSTANT.format(expires), options.connect()), ui);
             summary.authorizeUrl = url;
             summary.expiresAt = DateTimeFormatter.ISO_INSTANT.format(expires);
             ui.line("Authorize: " + url);
@@ -824,7 +824,8 @@ public class login implements Callable<Integer> {
             interruption.install(null);
             try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui)) {
                 Pending.delete(store);
-                return complete(verdict.callback(), pending.state(), dashboard, new DashboardApi(env, transport), writer, page -> { }, interruption);
+                return complete(verdict.callback(), pending.state(), dashboard, options.connect() && pending.connects(),
+                        new DashboardApi(env, transport), writer, page -> { }, interruption);
             } finally {
                 interruption.done();
             }
@@ -843,7 +844,7 @@ public class login implements Callable<Integer> {
          * After a callback, a paste or --finish, with the config's lock held: exchange the single-use code,
          * store the key, connect. The browser's page is handed back last, with the outcome as it really was.
          */
-        private int complete(Receiver.Callback callback, String state, Endpoint dashboard, DashboardApi api, KeyStore.Writer writer,
+        private int complete(Receiver.Callback callback, String state, Endpoint dashboard, boolean connect, DashboardApi api, KeyStore.Writer writer,
                              java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
             env.secrets().add(callback.code());
             Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
@@ -855,7 +856,7 @@ public class login implements Callable<Integer> {
                 Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
                 int exit = Shadowing.warnAfterStore(env, ui, token);
                 outcome = Pages.stored();
-                if (options.connect()) {
+                if (connect) {
                     Connector.connectStored(env, ui, api, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
                     outcome = Pages.connected();
                 }
@@ -878,8 +879,23 @@ public class login implements Callable<Integer> {
      * A login started with --start and not yet finished: .login-pending.json in the data folder, written
      * like the config (owner-only, atomic, never through a link), single-use, valid until expires_at.
      */
-    record Pending(String state, String redirectUri, String dashboard, String expiresAt) {
+    record Pending(String state, String redirectUri, String dashboard, String expiresAt, Boolean connect) {
         static final String FILE = ".login-pending.json";
+
+        /** What --start wrote: a state, this machine's callback address, a dashboard and an expiry that parse. */
+        boolean wellFormed() {
+            try {
+                URI callback = new URI(redirectUri);
+                Instant.parse(expiresAt);
+                return !state.isBlank() && !dashboard.isBlank() && "http".equals(callback.getScheme()) && "127.0.0.1".equals(callback.getHost())
+                        && callback.getPort() > 0 && "/callback".equals(callback.getRawPath());
+            } catch (URISyntaxException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** --start --no-connect is remembered: its --finish stores the key and does not connect. */
+        boolean connects() { return !Boolean.FALSE.equals(connect); }
 
         static void save(KeyStore store, Pending pending, Ui ui) {
             store.writeFile(FILE, Json.pretty(Json.GSON.toJsonTree(pending)) + "\n", ui);
@@ -890,7 +906,7 @@ public class login implements Callable<Integer> {
             Pending pending;
             try {
                 pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
-                        .filter(p -> p.state() != null && p.redirectUri() != null && p.dashboard() != null && p.expiresAt() != null)
+                        .filter(Pending::wellFormed)
                         .orElseThrow(() -> new CliException(1, file + " is not a pending login this tool wrote. "
                                 + "Start again: clone-login login --start"));
             } catch (NoSuchFileException e) {
@@ -2463,7 +2479,9 @@ public class login implements Callable<Integer> {
             try {
                 Path config = configPath();
                 if (Files.isSymbolicLink(config)) {
-                    ui.note("Removed the link " + config + "; the file it points to, " + config.toRealPath() + ", was left as it is.");
+                    Path target = config.resolveSibling(Files.readSymbolicLink(config));
+                    ui.note("Removed the link " + config + (Files.exists(target) ? "; the file it points to, " + target + ", was left as it is."
+                            : ", which pointed to " + target + ", a file that does not exist."));
                 }
                 if (Files.deleteIfExists(config)) deleted.add(config);
                 for (Optional<StoredKey> inEffect = read(); inEffect.isPresent(); inEffect = read()) {

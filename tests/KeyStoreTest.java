@@ -93,6 +93,22 @@ class KeyStoreTest {
         assertEquals(List.of("not-a-config.txt"), Harness.names(tmp).stream().filter(n -> n.startsWith("not-a")).toList());
     }
 
+    /** A link whose target is gone holds no key: clear removes it (a set then writes a plain file), and says what it was. */
+    @Test @DisabledOnOs(OS.WINDOWS)
+    void clearRemovesALinkWhoseTargetIsGone() throws IOException {
+        Files.createDirectories(data());
+        Files.createSymbolicLink(config(), tmp.resolve("gone/clone-auth.json"));
+
+        Harness.Result r = tool().run("clear");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.err().contains("Removed the link " + config()) && r.err().contains("does not exist"), r.toString());
+        assertFalse(Files.exists(config(), java.nio.file.LinkOption.NOFOLLOW_LINKS), "the link is gone");
+        assertEquals(0, set(tool()).exit());
+        assertFalse(Files.isSymbolicLink(config()));
+        Contract.assertStoredAlone(config(), KEY);
+    }
+
     @Test @DisabledOnOs(OS.WINDOWS)
     void aLinkToAnotherUsersFileIsRefused() throws IOException {
         Harness.Tool tool = tool();

@@ -2,6 +2,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -179,6 +181,41 @@ class TwoStepLoginTest {
         assertTrue(r.err().contains("expired") && r.err().contains("login --start"), r.toString());
         assertFalse(Files.exists(pending()));
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+    }
+
+    /** A pending login this tool did not write (a hand edit, a copy from elsewhere) says to start again, whatever is wrong in it. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\"expires_at\": \"tomorrow\"", "\"redirect_uri\": \"not a uri\"", "\"redirect_uri\": \"http://evil.example:80/callback\"",
+            "\"state\": \"\""})
+    void aPendingLoginThisToolDidNotWriteSaysToStartAgain(String field) throws Exception {
+        Harness.Tool tool = tool();
+        String address = Browser.approve(start(tool));
+        com.google.gson.JsonObject pending = com.google.gson.JsonParser.parseString(Files.readString(pending())).getAsJsonObject();
+        com.google.gson.JsonObject changed = com.google.gson.JsonParser.parseString("{" + field + "}").getAsJsonObject();
+        changed.keySet().forEach(k -> pending.add(k, changed.get(k)));
+        Files.writeString(pending(), pending.toString());
+
+        Harness.Result r = tool.run("login", "--finish", address);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("is not a pending login this tool wrote") && r.err().contains("login --start"), r.toString());
+        assertFalse(r.all().contains("Unexpected") || r.all().contains("Exception"), r.toString());
+        assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
+        r.assertNoSecrets(CODE);
+    }
+
+    @Test
+    void startWithNoConnectIsRememberedByFinish() throws Exception {
+        Harness.Tool tool = tool();
+        String address = Browser.approve(start(tool, "--no-connect"));
+
+        Harness.Result r = tool.run("login", "--finish", address);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY),
+                "Plugin config: " + data().resolve("auth.local.json")), r.outLines());
+        assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH), "--no-connect at --start: no connect at --finish");
+        r.assertNoSecrets(KEY, CODE);
     }
 
     @Test
