@@ -652,11 +652,43 @@ public class login implements Callable<Integer> {
 
         boolean terminal() { return tty != Terminal.NONE; }
 
-        /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea. */
+        /**
+         * The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea;
+         * null when it cannot be a path here (a folder the store then names, see {@link #folder}).
+         */
         static Path home(Map<String, String> vars) {
-            boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
-            String home = vars.getOrDefault(windows ? "USERPROFILE" : "HOME", "").trim();
-            return Paths.get(home.isEmpty() ? System.getProperty("user.home") : home);
+            try {
+                return folder(homeVariable(), vars.getOrDefault(homeVariable(), "").trim(), vars);
+            } catch (CliException e) {
+                return null;
+            }
+        }
+
+        static String homeVariable() {
+            return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win") ? "USERPROFILE" : "HOME";
+        }
+
+        /**
+         * A folder named by a variable, as a path. Without a UTF-8 locale the JVM cannot make a file name of
+         * characters outside ASCII (it reads them as U+FFFD), where Node can: that is said in plain words,
+         * with what to set. An empty HOME falls back to the JVM's idea of the home folder.
+         */
+        static Path folder(String variable, String value, Map<String, String> vars) {
+            String name = value.isEmpty() && variable.equals(homeVariable()) ? System.getProperty("user.home") : value;
+            try {
+                if (name.indexOf('\uFFFD') < 0) return Paths.get(name);
+            } catch (java.nio.file.InvalidPathException e) {
+                // below
+            }
+            String encoding = System.getProperty("sun.jnu.encoding", "");
+            if (encoding.equalsIgnoreCase("UTF-8")) {
+                throw new CliException(1, variable + " names a folder that is not valid UTF-8, so Java cannot use it as a file name.");
+            }
+            String locale = List.of("LC_ALL", "LC_CTYPE", "LANG").stream().map(v -> vars.getOrDefault(v, "")).filter(v -> !v.isBlank())
+                    .findFirst().orElse("none");
+            throw new CliException(1, variable + " names a folder with characters outside ASCII, which Java cannot use as a file name "
+                    + "without a UTF-8 locale (the locale here: " + Text.clean(locale, false) + "). Run with LANG=C.UTF-8 (or LC_ALL=C.UTF-8), "
+                    + "or use a folder whose name is plain ASCII.");
         }
 
         /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
@@ -696,7 +728,11 @@ public class login implements Callable<Integer> {
 
         boolean onPath(String program) {
             for (String dir : get("PATH").split(java.io.File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
+                try {
+                    if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
+                } catch (java.nio.file.InvalidPathException e) {
+                    // a folder this locale cannot name: not where the program is looked for
+                }
             }
             return false;
         }
@@ -1558,10 +1594,17 @@ public class login implements Callable<Integer> {
     static final class PluginVersion {
         static String of(Env env, Ui ui) {
             for (String variable : List.of("PLUGIN_ROOT", "CLAUDE_PLUGIN_ROOT")) {
-                String root = env.get(variable).trim();
-                if (root.isEmpty()) continue;
+                String value = env.get(variable).trim();
+                if (value.isEmpty()) continue;
+                Path root;
+                try {
+                    root = Env.folder(variable, value, env.vars());
+                } catch (CliException e) {
+                    ui.verbose(e.getMessage());
+                    continue;
+                }
                 for (String manifest : List.of(".claude-plugin", ".codex-plugin")) {
-                    Path file = Paths.get(root, manifest, "plugin.json");
+                    Path file = root.resolve(manifest).resolve("plugin.json");
                     Optional<String> version = read(file);
                     if (version.isPresent()) {
                         ui.verbose("MCP clientInfo version " + version.get() + ", the plugin's (" + file + ").");
@@ -2278,7 +2321,7 @@ public class login implements Callable<Integer> {
             if (env.osName().toLowerCase(Locale.ROOT).contains("win")) {
                 return "unset CLONE_API_TOKEN (PowerShell: Remove-Item Env:CLONE_API_TOKEN; cmd: set CLONE_API_TOKEN=)";
             }
-            String shell = Paths.get(env.get("SHELL").isBlank() ? "sh" : env.get("SHELL")).getFileName().toString();
+            String shell = env.get("SHELL").replaceAll(".*[/\\\\]", "");
             return switch (shell) {
                 case "fish" -> "run: set -e CLONE_API_TOKEN";
                 case "csh", "tcsh" -> "run: unsetenv CLONE_API_TOKEN";
@@ -2309,10 +2352,11 @@ public class login implements Callable<Integer> {
             String codex = env.get("PLUGIN_DATA").trim();
             String claude = env.get("CLAUDE_PLUGIN_DATA").trim();
             if (!codex.isEmpty() || !claude.isEmpty()) {
-                Path folder = Paths.get(codex.isEmpty() ? claude : codex);
+                Path folder = codex.isEmpty() ? Env.folder("CLAUDE_PLUGIN_DATA", claude, env.vars()) : Env.folder("PLUGIN_DATA", codex, env.vars());
                 return new KeyStore(folder, true, List.of(folder.resolve(AUTH_FILE)), env.limits().lockWait());
             }
-            Path data = env.home().resolve(".claude").resolve("plugins").resolve("data");
+            Path home = env.home() != null ? env.home() : Env.folder(Env.homeVariable(), env.get(Env.homeVariable()).trim(), env.vars());
+            Path data = home.resolve(".claude").resolve("plugins").resolve("data");
             Path folder = data.resolve("clone-labs-clone-loop");
             List<Path> candidates = new ArrayList<>();
             candidates.add(folder.resolve(AUTH_FILE));

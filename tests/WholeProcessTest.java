@@ -12,6 +12,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -79,6 +80,29 @@ class WholeProcessTest {
             assertEquals(expected.err(), r.err(), what);
             r.assertNoSecrets(KEY, ENV_KEY);
         }
+    }
+
+    /**
+     * A data folder named outside ASCII, with no locale: the JVM cannot make such a file name (Node can), so
+     * every command says so in plain words, with what to set, instead of failing with a Java exception; with
+     * a UTF-8 locale the same folder works. The name goes in as raw UTF-8 bytes, whatever this JVM's locale.
+     */
+    @Test @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX) // macOS names files in UTF-8 whatever the locale
+    void aFolderNamedOutsideAsciiNeedsAUtf8LocaleAndSaysSo() {
+        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+        String folder = "CLAUDE_PLUGIN_DATA=" + Harness.shellQuote(tmp + "/") + "$'donn\\xc3\\xa9es'";
+        for (String command : List.of("status", "set " + KEY)) {
+            Harness.Result r = Harness.Running.start(List.of("bash", "-c", "export LANG=C LC_ALL=C " + folder + "; exec " + tool + " " + command),
+                    new Harness.Tool(tmp).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().startsWith("CLAUDE_PLUGIN_DATA names a folder with characters outside ASCII") && r.err().contains("LANG=C.UTF-8"),
+                    r.toString());
+            assertFalse(r.all().contains("Exception") || r.all().contains("Unexpected"), r.toString());
+        }
+        Harness.Result utf8 = Harness.Running.start(List.of("bash", "-c", "export LANG=C.UTF-8 LC_ALL=C.UTF-8 " + folder + "; exec " + tool + " set "
+                + KEY), new Harness.Tool(tmp).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+        assertEquals(0, utf8.exit(), utf8.toString());
+        Contract.assertStoredAlone(tmp.resolve("donn\u00e9es/auth.local.json"), KEY);
     }
 
     @Test
