@@ -1148,6 +1148,10 @@ public class login implements Callable<Integer> {
         }
 
         static Receiver start(int port, String expectedState, Ui ui) {
+            // The JDK's server logs odd requests (any local process may send them) through java.util.logging,
+            // whose default handler writes timestamped lines to the terminal: nothing of that is for people.
+            java.util.logging.LogManager.getLogManager().reset();
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
             InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
             System.setProperty("sun.net.httpserver.nodelay", "true"); // the page goes out at once, not after a delayed ACK
             // A request must arrive whole within 2 s (the JDK server's timer then closes its connection),
@@ -1411,9 +1415,10 @@ public class login implements Callable<Integer> {
             h.set("X-Content-Type-Options", "nosniff");
             h.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
             h.set("Connection", "close");
-            ex.sendResponseHeaders(page.httpStatus(), body.length);
+            boolean head = ex.getRequestMethod().equals("HEAD"); // headers only: a length here would have the JDK log a warning
+            ex.sendResponseHeaders(page.httpStatus(), head ? -1 : body.length);
             try (OutputStream os = ex.getResponseBody()) {
-                os.write(body);
+                if (!head) os.write(body);
             }
         }
     }

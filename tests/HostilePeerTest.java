@@ -159,6 +159,32 @@ class HostilePeerTest {
         r.assertNoSecrets(key.substring(0, 40), CODE).assertNoStackTrace();
     }
 
+    /**
+     * Any local process may send the receiver odd requests (HEAD, other methods and paths): each gets its
+     * answer, the login goes on, and nothing of the JDK's own logging reaches the terminal. A process: the
+     * JDK logs to the process's standard error.
+     */
+    @Test
+    void oddRequestsLeaveNoJdkLogLineOnTheTerminal() throws Exception {
+        Harness.Running run = tool().process().start("login", "--no-open").closeInput();
+        started.add(run);
+        String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+        int port = Browser.callbackPort(url);
+        String host = "127.0.0.1:" + port;
+        assertEquals(405, Browser.rawRequest(port, "HEAD", "/callback", host));
+        assertEquals(404, Browser.rawRequest(port, "HEAD", "/", host));
+        assertEquals(405, Browser.rawRequest(port, "OPTIONS", "/callback", host));
+        assertEquals(400, Browser.rawRequest(port, "HEAD", "/callback", "elsewhere.test"));
+
+        Browser.browse(url);
+        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(r.err().contains("WARNING") || r.err().contains("sendResponseHeaders") || r.err().contains("com.sun.net.httpserver")
+                || Pattern.compile("(?m)^[A-Z][a-z]{2} \\d{1,2}, \\d{4}").matcher(r.err()).find(), "a JDK log line:\n" + r);
+        r.assertNoSecrets(KEY, CODE);
+    }
+
     // ---- idle and slow clients ----
 
     /**
