@@ -221,17 +221,18 @@ public class login implements Callable<Integer> {
 
     @Override public Integer call() {
         Ui ui = ui(false);
-        Status.show(this, ui);
-        return done(ui, KeyStore.of(env), 0);
+        KeyState state = KeyState.read(env, KeyStore.of(env));
+        Status.show(ui, state);
+        return done(ui, state, 0);
     }
 
     Ui ui(boolean json) {
         return Ui.of(env, out, err, verbose, json);
     }
 
-    /** Ends a command that succeeded: the effective key after it goes into the summary, which --json prints. */
-    int done(Ui ui, KeyStore store, int exit) {
-        summary.effective(env, store);
+    /** Ends a command that succeeded: the key state after it goes into the summary, which --json prints. */
+    int done(Ui ui, KeyState after, int exit) {
+        summary.effective(after);
         if (ui.json()) ui.json(summary);
         return exit;
     }
@@ -339,13 +340,13 @@ public class login implements Callable<Integer> {
 
         @Override public Integer call() {
             Ui ui = root.ui(output.json);
-            show(root, ui);
-            return root.done(ui, KeyStore.of(root.env), check ? check(ui) : 0);
+            KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
+            show(ui, state);
+            return root.done(ui, state, check ? check(ui, state.effective()) : 0);
         }
 
         /** initialize only, no session: accepted, rejected (the server's reason) or unreachable (the cause). */
-        private int check(Ui ui) {
-            ResolvedKey key = KeyResolver.resolve(root.env, KeyStore.of(root.env));
+        private int check(Ui ui, ResolvedKey key) {
             KeyCheck.Outcome outcome = KeyCheck.run(root.env, ui, key);
             root.summary.check = outcome.verdict();
             root.summary.checkReason = outcome.reason();
@@ -355,19 +356,14 @@ public class login implements Callable<Integer> {
             return 1;
         }
 
-        /** The contract's status lines (left out under --json) and the notes that go with them. */
-        static void show(login root, Ui ui) {
-            KeyStore store = KeyStore.of(root.env);
-            ResolvedKey key = KeyResolver.resolve(root.env, store);
-            if (!ui.json()) Printer.effectiveKey(ui, key, store);
-            Optional<StoredKey> stored = store.read();
-            if (Shadowing.storedIsShadowed(root.env, store)) {
-                ui.warn("Note: CLONE_API_TOKEN (" + key.masked() + ") takes precedence over the stored key ("
-                        + Mask.mask(stored.get().token()) + "). Unset CLONE_API_TOKEN to use the stored key.");
-            }
-            store.readings().stream().filter(r -> !r.skipped().isEmpty())
+        /** The contract's status lines (left out under --json) and the notes that go with them, all from one reading. */
+        static void show(Ui ui, KeyState state) {
+            if (!ui.json()) Printer.effectiveKey(ui, state.effective(), state.store());
+            state.stored().filter(s -> state.shadowed()).ifPresent(s -> ui.warn("Note: CLONE_API_TOKEN (" + state.effective().masked()
+                    + ") takes precedence over the stored key (" + Mask.mask(s.token()) + "). Unset CLONE_API_TOKEN to use the stored key."));
+            state.readings().stream().filter(r -> !r.skipped().isEmpty())
                     .forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
-            stored.filter(s -> !s.path().equals(store.configPath()))
+            state.stored().filter(s -> !s.path().equals(state.store().configPath()))
                     .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
         }
     }
@@ -411,7 +407,7 @@ public class login implements Callable<Integer> {
                     timeout == null ? Duration.ofMinutes(5) : timeout, !noConnect, noOpen);
             LoginFlow flow = new LoginFlow(root.env, root.ui(output.json), options, root.summary);
             int exit = start ? flow.start() : finish != null ? flow.finish(finish) : flow.run();
-            return root.done(flow.ui(), KeyStore.of(root.env), exit);
+            return root.done(flow.ui(), KeyState.read(root.env, KeyStore.of(root.env)), exit);
         }
 
         private void checkOptions() {
@@ -444,13 +440,14 @@ public class login implements Callable<Integer> {
         Printer.stored(ui, headline, token, store);
         afterStore.run();
         int exit = Shadowing.warnAfterStore(env, ui, token);
+        KeyState after = KeyState.read(env, store);
         if (connect) {
-            ResolvedKey key = env.token().equals(token) ? KeyResolver.resolve(env, store) : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
+            ResolvedKey key = env.token().equals(token) ? after.effective() : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
             try (Transport transport = new Transport(env, ui)) {
                 Connector.connectStored(env, ui, new DashboardApi(env, transport), key, store, root.summary);
             }
         }
-        return root.done(ui, store, exit);
+        return root.done(ui, after, exit);
     }
 
     @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
@@ -489,7 +486,8 @@ public class login implements Callable<Integer> {
             String token = (fromStdin ? readKey(root.env) : key).trim();
             root.env.secrets().add(token);
             if (token.isEmpty()) {
-                throw new ParameterException(self.commandLine(), fromStdin ? "No key on standard input." : "The key is empty.");
+                throw new ParameterException(self.commandLine(), fromStdin ? "No key on standard input: it is empty or closed. "
+                        + "Pipe the key in, as in: set - < file" : "The key is empty.");
             }
             if (!fromStdin && token.startsWith("-")) {
                 throw new ParameterException(self.commandLine(), "A key cannot start with '-'. To store such a key, pipe it in: "
@@ -524,12 +522,11 @@ public class login implements Callable<Integer> {
         @Override public Integer call() {
             Ui ui = root.ui(output.json);
             root.summary.started(false, true);
-            KeyStore store = KeyStore.of(root.env);
-            ResolvedKey key = KeyResolver.resolve(root.env, store);
+            KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
             try (Transport transport = new Transport(root.env, ui)) {
-                root.summary.connected(new Connector(root.env, ui, new DashboardApi(root.env, transport)).connect(key));
+                root.summary.connected(new Connector(root.env, ui, new DashboardApi(root.env, transport)).connect(state.effective()));
             }
-            return root.done(ui, store, 0);
+            return root.done(ui, state, 0);
         }
     }
 
@@ -547,8 +544,9 @@ public class login implements Callable<Integer> {
             deleted.stream().filter(p -> !p.equals(store.configPath()))
                     .forEach(p -> ui.note("Also deleted the key in the legacy " + p + ", which would have taken over."));
             ui.line("Current effective token:");
-            Printer.effectiveKey(ui, KeyResolver.resolve(root.env, store), store);
-            return root.done(ui, store, 0);
+            KeyState after = KeyState.read(root.env, store);
+            Printer.effectiveKey(ui, after.effective(), store);
+            return root.done(ui, after, 0);
         }
     }
 
@@ -586,13 +584,13 @@ public class login implements Callable<Integer> {
             dashboardUrl = session.dashboardUrl();
         }
 
-        void effective(Env env, KeyStore store) {
-            ResolvedKey key = KeyResolver.resolve(env, store);
+        void effective(KeyState state) {
+            ResolvedKey key = state.effective();
             source = key.source();
             token = key.masked();
-            configPath = store.configPath().toString();
+            configPath = state.store().configPath().toString();
             demo = key.demo();
-            shadowed = Shadowing.storedIsShadowed(env, store);
+            shadowed = state.shadowed();
             if (stored == null) stored = false;
             if (connected == null) connected = false;
         }
@@ -629,7 +627,7 @@ public class login implements Callable<Integer> {
             java.io.Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
             return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
+                    standardInputClosed() ? InputStream.nullInputStream() : System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
         }
 
         /** This environment and home folder, no terminal, nothing on standard input, the real clock: for tests and embedding. */
@@ -689,6 +687,19 @@ public class login implements Callable<Integer> {
             throw new CliException(1, variable + " names a folder with characters outside ASCII, which Java cannot use as a file name "
                     + "without a UTF-8 locale (the locale here: " + Text.clean(locale, false) + "). Run with LANG=C.UTF-8 (or LC_ALL=C.UTF-8), "
                     + "or use a folder whose name is plain ASCII.");
+        }
+
+        /**
+         * Whether the process was started with standard input closed (a shell's <&-). The JVM's first file
+         * then takes descriptor 0 (its lib/modules), and System.in would read that as if it were input.
+         */
+        static boolean standardInputClosed() {
+            try {
+                Path fd0 = Paths.get("/dev/fd/0");
+                return Files.exists(fd0) && Files.isSameFile(fd0, Paths.get(System.getProperty("java.home"), "lib", "modules"));
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
         }
 
         /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
@@ -1822,7 +1833,7 @@ public class login implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 throw new CliException(130, "Interrupted.");
             } catch (ExecutionException e) {
-                throw new CliException(1, what + " could not reach " + uri.getHost() + ": " + Text.describe(e.getCause()));
+                throw new CliException(1, what + " failed: " + Network.cause(e.getCause(), uri) + ".");
             }
         }
 
@@ -2282,17 +2293,22 @@ public class login implements Callable<Integer> {
 
     record StoredKey(String token, Path path) {}
 
-    static final class KeyResolver {
-        static ResolvedKey resolve(Env env, KeyStore store) {
-            if (!env.token().isEmpty()) return secret(env, ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT));
-            return store.read().map(s -> secret(env, ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)))
-                    .orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
-        }
-
-        /** Every key the tool has in hand is redacted from everything it prints, whatever echoes it back. */
-        private static ResolvedKey secret(Env env, ResolvedKey key) {
-            env.secrets().add(key.token());
-            return key;
+    /**
+     * The key files as one reading found them, and what follows from it: the stored key (the first candidate
+     * that holds one), the key in effect (CLONE_API_TOKEN, then the stored key, then the demo key), and
+     * whether the variable shadows the stored key. A command reads it once (and once more after it wrote or
+     * cleared), so nothing it says can disagree with something else it says.
+     */
+    record KeyState(KeyStore store, List<KeyStore.Reading> readings, Optional<StoredKey> stored, ResolvedKey effective, boolean shadowed) {
+        static KeyState read(Env env, KeyStore store) {
+            List<KeyStore.Reading> readings = store.readings();
+            Optional<StoredKey> stored = readings.stream().filter(KeyStore.Reading::found).findFirst()
+                    .map(r -> new StoredKey(r.token(), r.path()));
+            stored.ifPresent(s -> env.secrets().add(s.token())); // every key in hand is redacted, whatever echoes it
+            env.secrets().add(env.token());
+            ResolvedKey effective = !env.token().isEmpty() ? ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT)
+                    : stored.map(s -> ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)).orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
+            return new KeyState(store, readings, stored, effective, stored.map(s -> Shadowing.shadows(env, s.token())).orElse(false));
         }
     }
 
@@ -2301,10 +2317,6 @@ public class login implements Callable<Integer> {
         /** The one test: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it. */
         static boolean shadows(Env env, String stored) {
             return !env.token().isEmpty() && !env.token().equals(stored);
-        }
-
-        static boolean storedIsShadowed(Env env, KeyStore store) {
-            return store.read().map(s -> shadows(env, s.token())).orElse(false);
         }
 
         static void warnBeforeLogin(Env env, Ui ui) {
@@ -3093,6 +3105,27 @@ public class login implements Callable<Integer> {
                 throw new java.io.UncheckedIOException(e);
             }
             return out.toString();
+        }
+    }
+
+    /** Why a call did not reach its server, in plain words: which step failed (name, connection, certificate), never a class name. */
+    static final class Network {
+        static String cause(Throwable e, URI uri) {
+            String host = uri.getHost();
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                    return "could not resolve host " + host + " (check the name and this machine's network and DNS)";
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.SocketTimeoutException) {
+                    return "connecting to " + host + ":" + port + " timed out";
+                }
+                if (t instanceof java.net.ConnectException) return "connection refused by " + host + ":" + port;
+                if (t instanceof javax.net.ssl.SSLException) return "TLS with " + host + " failed: " + Text.describe(t);
+            }
+            return "could not reach " + host + ": " + Text.describe(e);
         }
     }
 

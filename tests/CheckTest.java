@@ -96,6 +96,17 @@ class CheckTest {
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
+    /** A name that does not resolve is said as such, not as a refused connection (its cause sits a level deeper). */
+    @Test
+    void aNameThatDoesNotResolveIsSaidAsSuch() throws IOException {
+        Harness.Result r = tool().with("CLONE_MCP_URL", "https://no-such-host.invalid/mcp").run("status", "--check");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.out().contains("could not resolve host no-such-host.invalid"), r.toString());
+        assertFalse(r.all().contains("connection refused"), r.toString());
+        r.assertNoSecrets(KEY).assertNoStackTrace();
+    }
+
     @Test
     void theDemoKeyIsCheckedAndNamedAsTheDemo() {
         Harness.Result r = new Harness.Tool(tmp).with("CLONE_MCP_URL", dash.mcpUrl()).run("status", "--check", "--json");

@@ -73,6 +73,16 @@ class ConnectTest {
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
+    /** A CLONE_API_TOKEN that is no key is never sent, and the refusal says so (it is not about storing). */
+    @Test void anEnvironmentKeyThatIsNoKeyIsNotSent() {
+        Harness.Result r = tool().with("CLONE_API_TOKEN", "clone with a space").run("connect");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("The environment key must be printable ASCII without spaces or line breaks; it was not sent."), r.toString());
+        assertFalse(r.err().contains("stored"), r.toString());
+        assertEquals(List.of(), dash.calls());
+    }
+
     @Test void environmentKeyWinsOverTheStoredOne() throws IOException {
         Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
         Contract.writeConfig(tool.defaultFolder(), KEY);

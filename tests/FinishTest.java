@@ -97,7 +97,7 @@ class FinishTest {
         quiet.assertNoStackTrace();
         Harness.Result verbose = tool.run("--verbose", "connect");
         assertEquals(1, verbose.exit());
-        assertTrue(verbose.err().contains("could not reach 127.0.0.1: connection refused"), verbose.toString());
+        assertTrue(verbose.err().contains("Clone MCP initialize failed: connection refused by 127.0.0.1:9."), verbose.toString());
         assertTrue(verbose.err().contains("\tat "), "a stack trace under --verbose:\n" + verbose);
         verbose.assertNoSecrets("clone_env_key_for_verbose_1");
     }

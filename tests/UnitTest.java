@@ -471,13 +471,32 @@ class UnitTest {
         Harness.placeConfig("config-valid.json", data);
         login.Env stored = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString()));
         assertEquals(login.ResolvedKey.of("clone_stored_fixture_key_5k8Lq2Wz", "plugin config"),
-                login.KeyResolver.resolve(stored, login.KeyStore.of(stored)));
+                login.KeyState.read(stored, login.KeyStore.of(stored)).effective());
         login.Env both = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString(), "CLONE_API_TOKEN", "  clone_env_key_999999  "));
         assertEquals(new login.ResolvedKey("clone_env_key_999999", "environment", "clone_en...9999", false),
-                login.KeyResolver.resolve(both, login.KeyStore.of(both)));
+                login.KeyState.read(both, login.KeyStore.of(both)).effective());
         login.Env none = env(dir, Map.of("CLAUDE_PLUGIN_DATA", dir.resolve("empty").toString(), "CLONE_API_TOKEN", "   "));
         assertEquals(new login.ResolvedKey(login.DEMO_TOKEN, "demo fallback", "clone_yc...2026", true),
-                login.KeyResolver.resolve(none, login.KeyStore.of(none)));
+                login.KeyState.read(none, login.KeyStore.of(none)).effective());
+    }
+
+    /** status shows one reading of the key files: what it says cannot change, nor fail, when a clear runs while it prints. */
+    @Test
+    void statusShowsOneReadingOfTheKeyFiles(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        login.Env env = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString(), "CLONE_API_TOKEN", "clone_env_key_shadowing_1"));
+        login.KeyState state = login.KeyState.read(env, login.KeyStore.of(env));
+        Files.delete(data.resolve("auth.local.json")); // a clear, between the reading and the printing
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        login.Status.show(login.Ui.of(env, new PrintWriter(out), new PrintWriter(err), false, false), state);
+
+        assertEquals(List.of("Source: environment", "Token: clone_en...ng_1", "Plugin config: " + data.resolve("auth.local.json")),
+                out.toString().lines().toList());
+        assertTrue(err.toString().contains("takes precedence over the stored key (clone_st...Lq2Wz)".replace("Lq2Wz", "q2Wz")), err.toString());
+        assertTrue(state.shadowed());
     }
 
     @Test

@@ -136,6 +136,18 @@ class WholeProcessTest {
         assertEquals(2, o.get("exit_code").getAsInt());
     }
 
+    /** Standard input closed (a shell's <&-): no key came on it, and that is what set - says, not that the key is malformed. */
+    @Test @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
+    void setDashWithStandardInputClosedSaysNoKeyCame() {
+        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+        Harness.Result r = Harness.Running.start(List.of("bash", "-c", "exec " + tool + " set - <&-"), new Harness.Tool(tmp).env, tmp)
+                .closeInput().waitFor(Harness.RUN_LIMIT);
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("No key on standard input: it is empty or closed."), r.toString());
+        assertFalse(r.err().contains("printable ASCII"), r.toString());
+        assertFalse(Files.exists(new Harness.Tool(tmp).defaultFolder()), "nothing stored");
+    }
+
     @Test
     void importEnvExitsZeroOrOneWithoutTheVariable() {
         Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
