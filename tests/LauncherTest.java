@@ -58,6 +58,27 @@ class LauncherTest {
         assertEquals(2, r.exit(), r.toString());
     }
 
+    /**
+     * Agents started together after an install or an update: four first runs at once on an empty JBang
+     * cache. JBang builds without a lock (jbangdev/jbang#2445), so the launcher lets one JBang phase run at
+     * a time; every run must then print the status.
+     */
+    @Test
+    @DisabledOnOs(OS.WINDOWS) // jbang.cmd has no lock: the README says to build once first
+    void firstRunsStartedTogetherAllSucceed(@TempDir Path tmp) throws Exception {
+        Map<String, String> freshCache = Map.of("JBANG_DIR", tmp.resolve("jbang-home").toString());
+        List<Harness.Running> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            runs.add(Harness.jbang("./jbang", new Harness.Tool(tmp.resolve("run" + i)), Harness.repo(), freshCache, "login.java", "status")
+                    .closeInput());
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            Harness.Result r = runs.get(i).waitFor(java.time.Duration.ofMinutes(3));
+            assertEquals(0, r.exit(), "run " + i + ":\n" + r);
+            assertEquals(demoStatus(tmp.resolve("run" + i)), r.outLines(), r.toString());
+        }
+    }
+
     @Test
     @DisabledOnOs(OS.WINDOWS)
     void worksFromAnotherFolderAndThroughASymlink(@TempDir Path tmp) throws Exception {
