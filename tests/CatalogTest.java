@@ -67,7 +67,6 @@ class CatalogTest {
     static final String NOT_RUN = "# needs the network: not run by the tests";
     static final String SECRET_PATH = "/run/secrets/clone_api_key";
     static final String SECRET = "clone_ci_secret_key_Q7w2e9R4";
-    static final String UNTRUSTED = " is not from a trusted source and user did not confirm trust thus aborting.";
     static final Duration RUN_LIMIT = Duration.ofMinutes(3);
 
     Path tmp;
@@ -140,12 +139,10 @@ class CatalogTest {
         String url = base + "/login.java";
         Harness.Result r = jbang(tool("untrusted"), "clone-login@" + catalogUrl(), "status");
 
+        // JBang's exit code for an untrusted source is what the README documents; its wording is JBang's own and changes between releases
         assertEquals(10, r.exit(), r.toString());
         assertEquals("", r.out(), r.toString());
-        assertTrue(r.errLines().contains("[jbang] [ERROR] No console and no graphical interface, we can't ask for feedback!"),
-                r.toString());
-        assertTrue(r.errLines().contains("[jbang] [ERROR] " + url + UNTRUSTED), r.toString());
-        assertTrue(r.errLines().contains("     jbang trust add " + url), r.toString());
+        assertTrue(r.err().contains(url), "says which script it refused: " + r);
         assertEquals(0, servedCount("/login.java"), "the script was downloaded before it was trusted");
         assertEquals(1, servedCount("/jbang-catalog.json"), "JBang reads the catalog itself without asking");
     }
@@ -168,7 +165,10 @@ class CatalogTest {
             assertEquals(0, r.exit(), readmeLine + "\n" + r);
             r.assertNoSecrets(SECRET).assertNoStackTrace();
 
-            if (readmeLine.startsWith("jbang trust add ")) {
+            if (readmeLine.startsWith("jbang build ")) {
+                kinds.add("build");
+                assertEquals("", r.out(), r.toString());
+            } else if (readmeLine.startsWith("jbang trust add ")) {
                 kinds.add("trust");
                 assertTrue(Harness.read(jbangDir.resolve("trusted-sources.json")).contains("\"" + base + "/\""), r.toString());
             } else if (readmeLine.contains(" import-env")) {
@@ -197,7 +197,7 @@ class CatalogTest {
             }
         }
         dash.close();
-        assertEquals(List.of("trust", "import-env", "set -", "status --json", "status --check", "pinned set -"), kinds,
+        assertEquals(List.of("trust", "build", "import-env", "set -", "status --json", "status --check", "pinned set -"), kinds,
                 "the README's setup lines, in order");
         assertTrue(servedCount("/" + commit + "/login.java") > 0, "the pinned line did not read the pinned script");
     }
