@@ -896,9 +896,10 @@ public class login implements Callable<Integer> {
             env.secrets().add(callback.code());
             Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
             try {
-                interruption.exchanging();
+                interruption.exchanging(writer);
                 String token = api.exchange(dashboard, callback.code(), state);
                 writer.write(token, env.clock(), interruption);
+                writer.close(); // the key is written: other writers need not wait for the connect
                 summary.stored = true;
                 Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
                 int exit = Shadowing.warnAfterStore(env, ui, token);
@@ -1022,6 +1023,7 @@ public class login implements Callable<Integer> {
         private final Thread hook = new Thread(this::interrupted, "clone-login-interrupt");
         private Phase phase = Phase.WAITING;
         private Receiver receiver;
+        private KeyStore.Writer writer;
 
         Interruption(Ui ui, Path config, Summary summary) {
             this.ui = ui;
@@ -1034,7 +1036,11 @@ public class login implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
-        synchronized void exchanging() { phase = Phase.EXCHANGING; }
+        /** The code is about to be sent, with the config's lock held: Ctrl-C from now on releases it. */
+        synchronized void exchanging(KeyStore.Writer writer) {
+            phase = Phase.EXCHANGING;
+            this.writer = writer;
+        }
 
         /** The key is written only if Ctrl-C has not already been reported. */
         @Override public synchronized boolean commit(SafeFiles.IoAction rename) throws IOException {
@@ -1061,6 +1067,7 @@ public class login implements Callable<Integer> {
                 phase = Phase.DONE;
             }
             if (receiver != null) receiver.close();
+            if (writer != null) writer.close();
             String message = switch (seen) {
                 case WAITING -> "Login cancelled; nothing was stored.";
                 case EXCHANGING -> "Login cancelled while the code was being exchanged; nothing was stored. Run login again.";
@@ -1138,8 +1145,11 @@ public class login implements Callable<Integer> {
          * and the flow always hands a page back, so this only guards against a bug; it is set past all of them.
          */
         private static final Duration ANSWER_WAIT = Duration.ofMinutes(4);
-        /** Idle or slow connections each hold a worker until the server drops them; the real callback still finds one. */
-        private static final int WORKERS = 256;
+        /**
+         * Idle or slow connections each hold a worker until the server drops them (see {@link #jdkServerSettings}):
+         * dozens leave the real callback a free worker at once, and more only queue it until they are dropped.
+         */
+        static final int WORKERS = 64;
         private final HttpServer server;
         private final ExecutorService executor;
         private final String expectedState;
@@ -1164,10 +1174,7 @@ public class login implements Callable<Integer> {
             java.util.logging.LogManager.getLogManager().reset();
             java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
             InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
-            System.setProperty("sun.net.httpserver.nodelay", "true"); // the page goes out at once, not after a delayed ACK
-            // A request must arrive whole within 2 s (the JDK server's timer then closes its connection),
-            // so a client that connects and dawdles frees its worker; the handler's own time is not counted.
-            System.setProperty("sun.net.httpserver.maxReqTime", "2");
+            jdkServerSettings();
             HttpServer server;
             try {
                 server = HttpServer.create(address, 16);
@@ -1176,13 +1183,26 @@ public class login implements Callable<Integer> {
             } catch (IOException e) {
                 throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + e.getMessage());
             }
-            ExecutorService executor = new java.util.concurrent.ThreadPoolExecutor(0, WORKERS, 10, TimeUnit.SECONDS,
-                    new java.util.concurrent.SynchronousQueue<>(), daemonThreads("clone-login-callback"));
+            var executor = new java.util.concurrent.ThreadPoolExecutor(WORKERS, WORKERS, 10, TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), daemonThreads("clone-login-callback"));
+            executor.allowCoreThreadTimeOut(true); // threads are made as connections come, and go when idle
             Receiver receiver = new Receiver(server, executor, expectedState, ui);
             server.createContext("/", receiver::handle);
             server.setExecutor(executor);
             server.start();
             return receiver;
+        }
+
+        /**
+         * The JDK server's settings, which it reads once per JVM when its first server is made (so an
+         * embedding program, or a test JVM, calls this before it makes any): a request must arrive whole
+         * within 2 s, after which the server's timer closes its connection, so a client that connects and
+         * dawdles frees its worker (the handler's own time is not counted); and a page goes out at once,
+         * not after a delayed ACK.
+         */
+        static void jdkServerSettings() {
+            System.setProperty("sun.net.httpserver.maxReqTime", "2");
+            System.setProperty("sun.net.httpserver.nodelay", "true");
         }
 
         /** Says what really failed: a busy port, a port that needs privileges, or whatever the system reported. */
@@ -2455,6 +2475,7 @@ public class login implements Callable<Integer> {
             private final Path target;
             private final FolderLock lock;
             private final Ui ui;
+            private boolean released;
 
             private Writer(Path target, FolderLock lock, Ui ui) {
                 this.target = target;
@@ -2475,7 +2496,10 @@ public class login implements Callable<Integer> {
                 }
             }
 
-            @Override public void close() {
+            /** Releases the lock (once: a login releases it as soon as the key is written, before it connects). */
+            @Override public synchronized void close() {
+                if (released) return;
+                released = true;
                 try {
                     lock.close();
                 } catch (IOException e) {

@@ -76,6 +76,13 @@ public class AllTests {
         // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
         // Env of a run in it says; runs here have no terminal, like a tool whose output is piped.
         System.setProperty("picocli.ansi", "false");
+        login.Receiver.jdkServerSettings(); // read once per JVM, when the first server is made: the tool's, as in production
+        List<String> known = CLASSES.stream().map(Class::getSimpleName).toList();
+        List<String> unknown = Arrays.stream(args).filter(a -> !known.contains(a)).toList();
+        if (!unknown.isEmpty()) {
+            System.err.println("No test class named " + String.join(", ", unknown) + ". The classes are: " + String.join(" ", known) + ".");
+            System.exit(2);
+        }
         List<Class<?>> selected = args.length == 0 ? CLASSES
                 : CLASSES.stream().filter(c -> Arrays.asList(args).contains(c.getSimpleName())).toList();
         PrintWriter out = new PrintWriter(System.out, true);

@@ -57,6 +57,12 @@ final class Harness {
     static final String JBANG_CACHE = "the user's JBang cache";
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    static {
+        // The JDK's HTTP server reads its settings once per JVM, when the first server is made: the tool's,
+        // before any fake dashboard, so that a receiver run in this JVM drops idle connections as in production.
+        login.Receiver.jdkServerSettings();
+    }
+
     private Harness() {}
 
     /** The repository root: where login.java is, found from the working folder upwards. */
@@ -534,11 +540,6 @@ final class Harness {
     /** A run in this JVM: login.newCommandLine(env, out, err).execute(args) on a thread of its own. */
     static final class InProcess extends Running {
         static {
-            // The JDK's HTTP server reads its sun.net.httpserver settings once per JVM, when the first server
-            // is made; the tool's receiver sets maxReqTime just before it makes its own. A fake dashboard made
-            // first settles them without it, whichever test comes first: an in-process receiver then drops no
-            // idle connection (HostilePeerTest runs that test as a process), and no fake dashboard does either.
-            FakeDashboard.start(fixtures()).close();
             // picocli colours help when this JVM has a console, whatever the run's Env says: a run here has
             // none, as a process whose output is piped.
             System.setProperty("picocli.ansi", "false");
@@ -769,9 +770,18 @@ final class Harness {
 
         @Override boolean isAlive() { return process.isAlive(); }
 
+        /** Ends the process and what it started, and waits for them: nothing a test started outlives it. */
         @Override void stop() {
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroyForcibly();
+            List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+            all.add(process.toHandle());
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : all) {
+                try {
+                    p.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // gone already, or stuck in the kernel: nothing more a test can do
+                }
+            }
         }
 
         @Override protected boolean outputDone() { return !process.isAlive() && !outReader.isAlive() && !errReader.isAlive(); }

@@ -1,10 +1,7 @@
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -29,20 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what was stored.
  *
  * <p>The deadline runs are the tool's own code in this JVM with a short deadline (Env.withLimits; the
- * contract's 30 s is Env.Limits.CONTRACT, checked in UnitTest). Both start with the class, each against
- * a fake dashboard of its own, so that they wait side by side while the Ctrl-C tests run; their tests
- * then check what came of them.
+ * contract's 30 s is Env.Limits.CONTRACT, checked in UnitTest). Each test starts what it judges, against
+ * a fake dashboard of its own; they run side by side, as most of their time is waiting.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Execution(ExecutionMode.CONCURRENT)
 class SlowPeerTest {
     static final String KEY = Contract.LOGIN_KEY;
     static final String CODE = Contract.CODE;
     /** The deadline for a whole answer the deadline runs are given: short, and longer than any answer of a fake that does answer. */
     static final Duration DEADLINE = Duration.ofSeconds(3);
 
-    final List<FakeDashboard> dashboards = new ArrayList<>();
-    final List<Harness.Running> started = new ArrayList<>();
+    final List<FakeDashboard> dashboards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Harness.Running> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The tool in a folder of its own, against a fake dashboard of its own. */
     record Peer(Path dir, FakeDashboard dash, Harness.Tool tool) {
@@ -82,63 +76,54 @@ class SlowPeerTest {
         return result;
     }
 
-    // ---- the deadline runs, started with the class ----
-
-    Peer drippingExchange;
-    Harness.Running exchangeLogin;
-    CompletableFuture<HttpResponse<String>> exchangePage;
-    Peer drippingMcp;
-    Harness.Running mcpConnect;
-
-    @BeforeAll void startTheDeadlineRuns(@TempDir Path dir) throws IOException {
-        drippingExchange = peer(dir.resolve("exchange"));
-        drippingExchange.dash().exchange("exchange-drips-forever");
-        exchangeLogin = login(deadline(drippingExchange.tool()));
-        String url = exchangeLogin.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
-        exchangePage = inBackground(() -> Browser.browse(url, DEADLINE.multipliedBy(3)));
-
-        drippingMcp = peer(dir.resolve("mcp"));
-        drippingMcp.dash().initialize("mcp-initialize-drips-forever");
-        Files.createDirectories(drippingMcp.config().getParent());
-        Files.writeString(drippingMcp.config(), "{\"clone_api_token\": \"" + KEY + "\"}\n");
-        mcpConnect = deadline(drippingMcp.tool()).start("connect").closeInput();
-        started.add(mcpConnect);
-    }
-
-    @AfterAll void stopEverything() {
+    @AfterEach void stopEverything() {
         started.forEach(Harness.Running::stop);
         dashboards.forEach(FakeDashboard::close);
     }
 
-    @Test @Order(3)
-    void anExchangeThatDripsItsBodyFailsAtTheDeadlineAndThePageSaysTheSame() throws Exception {
-        HttpResponse<String> page = exchangePage.get();
-        Harness.Result r = exchangeLogin.waitFor(DEADLINE.multipliedBy(2));
+    // ---- deadlines ----
+
+    @Test
+    void anExchangeThatDripsItsBodyFailsAtTheDeadlineAndThePageSaysTheSame(@TempDir Path dir) throws Exception {
+        Peer peer = peer(dir);
+        peer.dash().exchange("exchange-drips-forever");
+        Harness.Running run = login(deadline(peer.tool()));
+        String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
+
+        HttpResponse<String> page = Browser.browse(url, DEADLINE.multipliedBy(3));
+        Harness.Result r = run.waitFor(DEADLINE.multipliedBy(2));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone Loop login exchange got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
                 r.toString());
         assertEquals(502, page.statusCode(), page.body());
         assertTrue(page.body().contains("no complete answer"), "the page tells the same story: " + page.body());
-        assertFalse(Files.exists(drippingExchange.config()), "nothing stored");
-        assertEquals(1, drippingExchange.dash().calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once, never again");
+        assertFalse(Files.exists(peer.config()), "nothing stored");
+        assertEquals(1, peer.dash().calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once, never again");
         r.assertNoSecrets(CODE).assertNoStackTrace();
     }
 
-    @Test @Order(4)
-    void anMcpAnswerThatDripsFailsConnectAtTheDeadline() {
-        Harness.Result r = mcpConnect.waitFor(DEADLINE.multipliedBy(2));
+    @Test
+    void anMcpAnswerThatDripsFailsConnectAtTheDeadline(@TempDir Path dir) throws Exception {
+        Peer peer = peer(dir);
+        peer.dash().initialize("mcp-initialize-drips-forever");
+        Files.createDirectories(peer.config().getParent());
+        Files.writeString(peer.config(), "{\"clone_api_token\": \"" + KEY + "\"}\n");
+        Harness.Running run = deadline(peer.tool()).start("connect").closeInput();
+        started.add(run);
+
+        Harness.Result r = run.waitFor(DEADLINE.multipliedBy(3));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone MCP initialize got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
                 r.toString());
-        assertEquals(1, drippingMcp.dash().calls(FakeDashboard.MCP_PATH).size());
+        assertEquals(1, peer.dash().calls(FakeDashboard.MCP_PATH).size());
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
     // ---- Ctrl-C: a signal, so a process ----
 
-    @Test @Order(1) @DisabledOnOs(OS.WINDOWS)
+    @Test @DisabledOnOs(OS.WINDOWS)
     void ctrlCDuringTheExchangeSaysNothingWasStoredAndIsRight(@TempDir Path dir) throws Exception {
         Peer peer = peer(dir);
         peer.dash().exchange("exchange-drips-forever");
@@ -153,11 +138,12 @@ class SlowPeerTest {
         assertEquals(130, r.exit(), r.toString());
         assertTrue(r.err().contains("while the code was being exchanged; nothing was stored"), r.toString());
         assertFalse(Files.exists(peer.config()));
+        assertEquals(List.of(), Harness.names(peer.config().getParent()), "the config's lock, held since before the code was sent, is gone too");
         page.cancel(true);
         r.assertNoSecrets(CODE).assertNoStackTrace();
     }
 
-    @Test @Order(2) @DisabledOnOs(OS.WINDOWS)
+    @Test @DisabledOnOs(OS.WINDOWS)
     void ctrlCAfterTheKeyIsStoredSaysItIsStoredAndHowToConnect(@TempDir Path dir) throws Exception {
         Peer peer = peer(dir);
         peer.dash().initialize("mcp-initialize-drips-forever");
