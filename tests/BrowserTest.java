@@ -61,7 +61,22 @@ class BrowserTest {
                 .with("CLAUDE_PLUGIN_DATA", data.toString()).against(dash).process()
                 .start("--verbose", "login", "--timeout", "90s").closeInput();
         run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
-        return run.waitFor(Duration.ofSeconds(120));
+        Harness.Result r = run.waitFor(Duration.ofSeconds(120));
+        endChromium(tmp.resolve("profile"));
+        return r;
+    }
+
+    /**
+     * Chromium outlives the login (it writes the page it ended on, then its profile), and so may processes it
+     * started: each of them names the profile folder on its command line. They are waited for, and killed
+     * if they linger, before the test ends, so nothing writes into the test's folder while it is removed.
+     */
+    static void endChromium(Path profile) {
+        java.util.function.Supplier<List<ProcessHandle>> using = () -> ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(profile.toString())).orElse(false)).toList();
+        if (Harness.eventually(() -> using.get().isEmpty(), Duration.ofSeconds(30))) return;
+        using.get().forEach(ProcessHandle::destroyForcibly);
+        assertTrue(Harness.eventually(() -> using.get().isEmpty(), Duration.ofSeconds(10)), "Chromium still runs: " + using.get());
     }
 
     @Test

@@ -52,6 +52,17 @@ class LauncherTest {
         r.assertNoSecrets(key, "clone_env_other_key_77aa");
     }
 
+    /** The README's test command with a class that does not exist says so and exits 2 (a usage error), running nothing. */
+    @Test
+    void theSuiteSaysWhenNoTestClassHasThatName(@TempDir Path tmp) {
+        String javaCommand = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Harness.Result r = Harness.Running.start(List.of(javaCommand, "-cp", System.getProperty("java.class.path"), "AllTests", "UnitTest", "NoSuchTest"),
+                Map.of(), tmp).closeInput().waitFor(java.time.Duration.ofMinutes(1));
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().startsWith("No test class named NoSuchTest."), r.toString());
+        assertEquals("", r.out(), "nothing ran: " + r);
+    }
+
     @Test
     void usageErrorsKeepExitTwoThroughTheLauncher(@TempDir Path tmp) {
         Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "login.java", "bogus");

@@ -53,18 +53,19 @@ class WholeProcessTest {
     @Test
     void plainStatusAnswersAsTheStatusCommandDoes() throws Exception {
         Path config = new Harness.Tool(tmp).defaultFolder().resolve("auth.local.json");
-        assertPlainStatusAsTheCommand(); // the demo key
-        Files.createDirectories(config); // skipped: not a file
-        assertPlainStatusAsTheCommand();
+        assertTrue(assertPlainStatusAsTheCommand().out().contains("Source: demo fallback"));
+        Files.createDirectories(config);
+        assertTrue(assertPlainStatusAsTheCommand().err().contains("Skipped " + config + ": it is not a regular file."));
         Files.delete(config);
-        Files.writeString(config, "{\"CLONE_API_TOKEN\":\"" + KEY + "\"}\n");
-        assertPlainStatusAsTheCommand(); // the stored key
-        assertPlainStatusAsTheCommand("CLONE_API_TOKEN", ENV_KEY); // shadowed by the environment
-        assertPlainStatusAsTheCommand("NO_COLOR", "", "TERM", "xterm-256color");
+        Files.writeString(config, "{\"clone_api_token\":\"" + KEY + "\"}\n");
+        assertTrue(assertPlainStatusAsTheCommand().out().contains("Source: plugin config"), "the stored key");
+        assertTrue(assertPlainStatusAsTheCommand("CLONE_API_TOKEN", ENV_KEY).err().contains("takes precedence over the stored key"),
+                "shadowed by the environment");
+        assertTrue(assertPlainStatusAsTheCommand("NO_COLOR", "", "TERM", "xterm-256color").out().contains("Source: plugin config"));
     }
 
-    /** The process with no arguments and with "status" against the status command run through the command tree. */
-    void assertPlainStatusAsTheCommand(String... variables) {
+    /** The process with no arguments and with "status" against the status command run through the command tree; returns the latter. */
+    Harness.Result assertPlainStatusAsTheCommand(String... variables) {
         Harness.Tool tree = new Harness.Tool(tmp);
         Harness.Tool process = new Harness.Tool(tmp).process();
         for (int i = 0; i < variables.length; i += 2) {
@@ -80,6 +81,7 @@ class WholeProcessTest {
             assertEquals(expected.err(), r.err(), what);
             r.assertNoSecrets(KEY, ENV_KEY);
         }
+        return expected;
     }
 
     /**
