@@ -249,7 +249,7 @@ public class login implements Callable<Integer> {
             message = "Interrupted.";
         } else {
             code = 1;
-            message = "Unexpected error: " + ex + (verbose ? "" : " (run with --verbose for details)");
+            message = "Unexpected error: " + Text.describe(ex) + (verbose ? "" : " (run with --verbose for details)");
         }
         Ui ui = ui(json);
         if (json) ui.json(summary.failed(ui.safe(message), code));
@@ -443,7 +443,7 @@ public class login implements Callable<Integer> {
         KeyState after = KeyState.read(env, store);
         if (connect) {
             ResolvedKey key = env.token().equals(token) ? after.effective() : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
-            try (Transport transport = new Transport(env, ui)) {
+            try (Transport transport = new Transport(env, ui, env.mcp())) {
                 Connector.connectStored(env, ui, new DashboardApi(env, transport), key, store, root.summary);
             }
         }
@@ -523,7 +523,7 @@ public class login implements Callable<Integer> {
             Ui ui = root.ui(output.json);
             root.summary.started(false, true);
             KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
-            try (Transport transport = new Transport(root.env, ui)) {
+            try (Transport transport = new Transport(root.env, ui, root.env.mcp())) {
                 root.summary.connected(new Connector(root.env, ui, new DashboardApi(root.env, transport)).connect(state.effective()));
             }
             return root.done(ui, state, 0);
@@ -798,7 +798,7 @@ public class login implements Callable<Integer> {
             String state = Keys.newState(env.random().get());
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             AtomicBoolean waiting = new AtomicBoolean(true);
-            try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui)) {
+            try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
                 interruption.install(receiver);
                 String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
                 ui.line("Authorize: " + url);
@@ -869,7 +869,7 @@ public class login implements Callable<Integer> {
             Shadowing.warnBeforeLogin(env, ui);
             Interruption interruption = new Interruption(ui, store.configPath(), summary);
             interruption.install(null);
-            try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui)) {
+            try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
                 Pending.delete(store);
                 return complete(verdict.callback(), pending.state(), dashboard, options.connect() && pending.connects(),
                         new DashboardApi(env, transport), writer, page -> { }, interruption);
@@ -1603,7 +1603,7 @@ public class login implements Callable<Integer> {
             Optional<String> problem = Keys.problem(key.token(), "The key");
             if (problem.isPresent()) return new Outcome("rejected", problem.get() + "; it was not sent.");
             Transport.Reply reply;
-            try (Transport transport = new Transport(env, ui)) {
+            try (Transport transport = new Transport(env, ui, env.mcp())) {
                 reply = new DashboardApi(env, transport).mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
             } catch (CliException e) {
                 if (e.exitCode == 130) throw e;
@@ -1811,10 +1811,12 @@ public class login implements Callable<Integer> {
         private final Ui ui;
         private final UnirestInstance http;
 
-        Transport(Env env, Ui ui) {
+        /** A client for calls to these endpoints: over https it trusts what {@link Trust} says, built once for them. */
+        Transport(Env env, Ui ui, Endpoint... endpoints) {
             this.env = env;
             this.ui = ui;
             this.http = new UnirestInstance(new Config());
+            if (List.of(endpoints).stream().anyMatch(Endpoint::https)) http.config().sslContext(Trust.context(env, ui));
             // Proxy credentials go as a header on each CONNECT (post, below), not through Unirest: the
             // Authenticator it would install also answers the dashboard's own Basic challenge with them.
             http.config().connectTimeout((int) env.limits().connect().toMillis())
@@ -1953,6 +1955,80 @@ public class login implements Callable<Integer> {
             var f = owner.getClass().getDeclaredField(name);
             f.setAccessible(true);
             return f.get(owner);
+        }
+    }
+
+    /**
+     * The certificate authorities a call over https trusts: the JDK's own (or the trust store its options
+     * name), the PEM certificates in NODE_EXTRA_CA_CERTS (which Claude Code users behind a TLS-inspecting
+     * proxy already set for Node) and SSL_CERT_FILE (curl's and OpenSSL's), and the operating system's store
+     * where the JDK can read it: Windows-ROOT, the macOS keychain, and on Linux the distribution's bundle,
+     * which a JDK such as Temurin does not use.
+     */
+    static final class Trust {
+        static final List<String> LINUX_BUNDLES = List.of("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                "/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/cert.pem");
+        static final List<String> VARIABLES = List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE");
+
+        static javax.net.ssl.SSLContext context(Env env, Ui ui) {
+            return context(env, ui, env.osName().toLowerCase(Locale.ROOT).contains("linux") ? LINUX_BUNDLES : List.of());
+        }
+
+        static javax.net.ssl.SSLContext context(Env env, Ui ui, List<String> bundles) {
+            try {
+                java.security.KeyStore anchors = java.security.KeyStore.getInstance("PKCS12");
+                anchors.load(null, null);
+                List<java.security.cert.X509Certificate> all = new ArrayList<>(List.of(trustManager(null).getAcceptedIssuers()));
+                all.addAll(operatingSystem(env));
+                bundles.stream().map(Paths::get).filter(Files::isReadable).findFirst().ifPresent(b -> all.addAll(pem(b, b.toString(), ui)));
+                for (String variable : VARIABLES) {
+                    String file = env.get(variable).trim();
+                    if (!file.isEmpty()) all.addAll(pem(Env.folder(variable, file, env.vars()), variable, ui));
+                }
+                for (int i = 0; i < all.size(); i++) anchors.setCertificateEntry("ca-" + i, all.get(i));
+                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+                context.init(null, new javax.net.ssl.TrustManager[] {trustManager(anchors)}, null);
+                return context;
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new CliException(1, "Could not set up TLS: " + Text.describe(e) + ".");
+            }
+        }
+
+        private static javax.net.ssl.X509TrustManager trustManager(java.security.KeyStore anchors) throws java.security.GeneralSecurityException {
+            var factory = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(anchors); // null: the JDK's own
+            return List.of(factory.getTrustManagers()).stream().filter(javax.net.ssl.X509TrustManager.class::isInstance)
+                    .map(javax.net.ssl.X509TrustManager.class::cast).findFirst()
+                    .orElseThrow(() -> new java.security.KeyStoreException("no X.509 trust manager"));
+        }
+
+        /** The certificates of a PEM file; one that cannot be read is said once and left out, as Node does. */
+        static List<java.security.cert.X509Certificate> pem(Path file, String from, Ui ui) {
+            try (InputStream in = Files.newInputStream(file)) {
+                return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                        .filter(java.security.cert.X509Certificate.class::isInstance).map(java.security.cert.X509Certificate.class::cast).toList();
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                ui.warn("Warning: ignoring the certificates in " + from + " (" + file + "): " + Text.describe(e) + ".");
+                return List.of();
+            }
+        }
+
+        /** The system's own store where the JDK has a provider for it; none elsewhere. */
+        private static List<java.security.cert.X509Certificate> operatingSystem(Env env) {
+            String os = env.osName().toLowerCase(Locale.ROOT);
+            String type = os.contains("win") ? "Windows-ROOT" : os.contains("mac") ? "KeychainStore" : null;
+            if (type == null) return List.of();
+            try {
+                java.security.KeyStore store = java.security.KeyStore.getInstance(type);
+                store.load(null, null);
+                List<java.security.cert.X509Certificate> found = new ArrayList<>();
+                for (String alias : java.util.Collections.list(store.aliases())) {
+                    if (store.getCertificate(alias) instanceof java.security.cert.X509Certificate c) found.add(c);
+                }
+                return found;
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                return List.of(); // not readable here: the JDK's own CAs and the files still count
+            }
         }
     }
 
@@ -3147,9 +3223,25 @@ public class login implements Callable<Integer> {
                     return "connecting to " + host + ":" + port + " timed out";
                 }
                 if (t instanceof java.net.ConnectException) return "connection refused by " + host + ":" + port;
-                if (t instanceof javax.net.ssl.SSLException) return "TLS with " + host + " failed: " + Text.describe(t);
+                if (t instanceof javax.net.ssl.SSLException) return tls(t, host);
             }
             return "could not reach " + host + ": " + Text.describe(e);
+        }
+
+        /** A failed TLS handshake: most often a certificate this machine does not trust (a proxy that inspects TLS). */
+        static String tls(Throwable e, String host) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.security.cert.CertPathBuilderException || t instanceof java.security.cert.CertPathValidatorException) {
+                    return "certificate not trusted: " + host + " presented a certificate that no certificate authority this machine "
+                            + "trusts has signed. Behind a proxy or a company network that inspects TLS, add its CA with "
+                            + "NODE_EXTRA_CA_CERTS=/path/to/ca.pem (or SSL_CERT_FILE)";
+                }
+                if (t instanceof java.security.cert.CertificateExpiredException) return "the certificate of " + host + " has expired";
+                if (t instanceof java.security.cert.CertificateException && String.valueOf(t.getMessage()).contains("subject alternative")) {
+                    return "the certificate " + host + " presented is for another name";
+                }
+            }
+            return "the TLS handshake with " + host + " failed: " + Text.describe(e);
         }
     }
 
@@ -3200,12 +3292,17 @@ public class login implements Callable<Integer> {
                 if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
                 if (t instanceof java.net.ConnectException) return "connection refused";
                 if (t instanceof java.net.UnknownHostException) return "unknown host " + t.getMessage();
-                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + t.getMessage();
+                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + withoutClassNames(String.valueOf(t.getMessage()));
                 root = t;
             }
             if (root instanceof java.nio.channels.ClosedChannelException) return "the connection was closed";
-            String message = root.getMessage();
-            return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
+            String message = withoutClassNames(Optional.ofNullable(root.getMessage()).orElse(""));
+            return message.isBlank() ? "no reason given" : message;
+        }
+
+        /** A message without the Java class names some carry ("…: sun.security.…Exception: …"): none reaches a person. */
+        static String withoutClassNames(String message) {
+            return message.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "").trim();
         }
     }
 
