@@ -752,10 +752,17 @@ public class login implements Callable<Integer> {
     /** The one domain exception: a message for people and the exit code that goes with it. */
     static final class CliException extends RuntimeException {
         final int exitCode;
+        /** For a call that did not reach its server: which step failed (null for anything else). */
+        final Network.Kind network;
 
         CliException(int exitCode, String message) {
+            this(exitCode, message, null);
+        }
+
+        CliException(int exitCode, String message, Network.Kind network) {
             super(message);
             this.exitCode = exitCode;
+            this.network = network;
         }
     }
 
@@ -800,8 +807,11 @@ public class login implements Callable<Integer> {
             AtomicBoolean waiting = new AtomicBoolean(true);
             try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
                 interruption.install(receiver);
+                CompletableFuture<Optional<CliException>> reach = reach(transport, dashboard);
                 String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
                 ui.line("Authorize: " + url);
+                unreachable(reach, BROWSER_WAITS_FOR_REACH).ifPresent(e -> { throw e; });
+                reach.thenAccept(failure -> failure.ifPresent(receiver::fail)); // a definite answer later still ends the wait
                 if (options.openBrowser()) Browsers.open(env, ui, url);
                 ui.line("Waiting for Clone browser authorization...");
                 ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
@@ -819,6 +829,34 @@ public class login implements Callable<Integer> {
             }
         }
 
+        /** How long the browser waits for the reachability check, and --start for it: a slow answer delays neither more. */
+        static final Duration BROWSER_WAITS_FOR_REACH = Duration.ofMillis(1500);
+        static final Duration START_WAITS_FOR_REACH = Duration.ofSeconds(3);
+
+        /**
+         * As a login starts: can this machine reach the dashboard (the name, a connection, the certificate,
+         * through the proxy when one applies)? Asked on a thread of its own, so the Authorize line comes at once.
+         */
+        private static CompletableFuture<Optional<CliException>> reach(Transport transport, Endpoint dashboard) {
+            CompletableFuture<Optional<CliException>> answer = new CompletableFuture<>();
+            daemonThreads("clone-login-reach").newThread(() -> answer.complete(transport.reach(dashboard.url() + "/", "Reaching the Clone dashboard")
+                    .map(e -> new CliException(1, e.getMessage() + " This machine cannot reach the Clone dashboard, so the login cannot "
+                            + "finish; nothing was stored.", e.network)))).start();
+            return answer;
+        }
+
+        /** A definite failure that came within the wait; empty when the dashboard was reached or is still being asked. */
+        private static Optional<CliException> unreachable(CompletableFuture<Optional<CliException>> reach, Duration wait) {
+            try {
+                return reach.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+
         /** The config's lock, before the single-use code is sent; when it cannot be had, the code is never sent and the page says why. */
         private KeyStore.Writer lockBeforeTheCode(Receiver receiver) {
             try {
@@ -833,6 +871,9 @@ public class login implements Callable<Integer> {
         /** Two steps, first: everything up to the Authorize line; the pending login is saved and nothing listens. */
         int start() {
             Endpoint dashboard = preflight();
+            try (Transport transport = new Transport(env, ui, dashboard)) {
+                unreachable(reach(transport, dashboard), START_WAITS_FOR_REACH).ifPresent(e -> { throw e; });
+            }
             int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
             String state = Keys.newState(env.random().get());
             String redirectUri = "http://127.0.0.1:" + port + "/callback";
@@ -1305,6 +1346,13 @@ public class login implements Callable<Integer> {
             } finally {
                 answered.countDown();
             }
+        }
+
+        /** Ends the wait with this failure (the dashboard turned out to be unreachable), unless a callback came first. */
+        void fail(CliException failure) {
+            if (!taken.compareAndSet(false, true)) return;
+            page.complete(Pages.failure(failure.getMessage()));
+            result.completeExceptionally(failure);
         }
 
         /** A pasted address that is this login's: it completes the login exactly like the HTTP callback. */
@@ -1833,29 +1881,53 @@ public class login implements Callable<Integer> {
          * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
          */
         Reply post(String url, Map<String, String> headers, Object body, String what, java.util.function.Predicate<String> lastEvent) {
-            URI uri = URI.create(url);
             HttpRequestWithBody request = http.post(url);
             headers.forEach(request::header);
-            Proxies.forUri(uri, env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> request.header("Proxy-Authorization", Proxies.basic(p)));
+            return send(request.body(body), "POST", url, what, lastEvent);
+        }
+
+        /**
+         * Whether this machine reaches the address (a HEAD request, any answer will do), for the login to
+         * know before the browser opens: empty when it did or no answer came in time, else the definite
+         * failure (the name, the connection, the certificate, the proxy). The connection, or at least the TLS
+         * session, is the one the login's calls then use.
+         */
+        Optional<CliException> reach(String url, String what) {
+            try {
+                send(http.head(url), "HEAD", url, what, event -> false);
+                return Optional.empty();
+            } catch (CliException e) {
+                return e.network != null && e.network.definite() ? Optional.of(e) : Optional.empty();
+            }
+        }
+
+        private Reply send(kong.unirest.core.HttpRequest<?> request, String method, String url, String what,
+                           java.util.function.Predicate<String> lastEvent) {
+            URI uri = URI.create(url);
+            Optional<Proxy> proxy = Proxies.forUri(uri, env.vars());
+            proxy.filter(Proxy::isAuthenticated).ifPresent(p -> request.header("Proxy-Authorization", Proxies.basic(p)));
             long started = System.nanoTime();
             AtomicReference<InputStream> stream = new AtomicReference<>();
             CompletableFuture<kong.unirest.core.HttpResponse<Reply>> call = CompletableFuture.supplyAsync(
-                    () -> request.body(body).asObject(raw -> read(raw, stream, lastEvent)), CALLS);
+                    () -> request.asObject(raw -> read(raw, stream, lastEvent)), CALLS);
             try {
                 Reply reply = answered(call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS), what);
-                ui.verbose("POST " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
-                if (reply.httpStatus() == 407) throw Proxies.refused(what, Proxies.forUri(uri, env.vars()));
+                if (ui != null) {
+                    ui.verbose(method + " " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                }
+                if (reply.httpStatus() == 407) throw Proxies.refused(what, proxy);
                 return reply;
             } catch (TimeoutException e) {
                 abandon(call, stream);
                 throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within "
-                        + env.limits().response().toSeconds() + " s.");
+                        + env.limits().response().toSeconds() + " s.", Network.Kind.TIMEOUT);
             } catch (InterruptedException e) {
                 abandon(call, stream);
                 Thread.currentThread().interrupt();
                 throw new CliException(130, "Interrupted.");
             } catch (ExecutionException e) {
-                throw new CliException(1, what + " failed: " + Network.cause(e.getCause(), uri) + ".");
+                Network.Cause cause = Network.cause(e.getCause(), uri, proxy);
+                throw new CliException(1, what + " failed: " + cause.words() + ".", cause.kind());
             }
         }
 
@@ -2343,10 +2415,11 @@ public class login implements Callable<Integer> {
         }
 
         static CliException refused(String what, Optional<Proxy> proxy) {
-            if (proxy.isEmpty()) return new CliException(1, what + " failed with HTTP 407 (proxy authentication required).");
+            if (proxy.isEmpty()) return new CliException(1, what + " failed with HTTP 407 (proxy authentication required).", Network.Kind.PROXY);
             return new CliException(1, what + " was refused by the proxy " + proxy.get().getHost() + ":" + proxy.get().getPort()
                     + " (HTTP 407 Proxy Authentication Required): " + (proxy.get().isAuthenticated()
-                    ? "check the user and password in HTTPS_PROXY." : "it wants a user and password, as in HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT."));
+                    ? "check the user and password in HTTPS_PROXY." : "it wants a user and password, as in HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT."),
+                    Network.Kind.PROXY);
         }
 
         private static CliException unusable(String variable, String why) {
@@ -3210,22 +3283,36 @@ public class login implements Callable<Integer> {
 
     /** Why a call did not reach its server, in plain words: which step failed (name, connection, certificate), never a class name. */
     static final class Network {
-        static String cause(Throwable e, URI uri) {
+        /** Which step of reaching a server failed. Every one but a timeout is a definite answer: retrying now would not help. */
+        enum Kind {
+            NAME, REFUSED, TLS, PROXY, TIMEOUT, OTHER;
+
+            boolean definite() { return this != TIMEOUT; }
+        }
+
+        record Cause(Kind kind, String words) {}
+
+        static Cause cause(Throwable e, URI uri, Optional<Proxy> proxy) {
             String host = uri.getHost();
             int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            String through = proxy.map(p -> " through the proxy " + p.getHost() + ":" + p.getPort()).orElse("");
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
-                    return "could not resolve host " + host + " (check the name and this machine's network and DNS)";
+                    return proxy.isPresent() ? new Cause(Kind.PROXY, "could not resolve the proxy host " + proxy.get().getHost())
+                            : new Cause(Kind.NAME, "could not resolve host " + host + " (check the name and this machine's network and DNS)");
                 }
             }
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.SocketTimeoutException) {
-                    return "connecting to " + host + ":" + port + " timed out";
+                    return new Cause(Kind.TIMEOUT, "connecting to " + host + ":" + port + through + " timed out");
                 }
-                if (t instanceof java.net.ConnectException) return "connection refused by " + host + ":" + port;
-                if (t instanceof javax.net.ssl.SSLException) return tls(t, host);
+                if (t instanceof java.net.ConnectException) {
+                    return proxy.map(p -> new Cause(Kind.PROXY, "connection refused by the proxy " + p.getHost() + ":" + p.getPort()))
+                            .orElseGet(() -> new Cause(Kind.REFUSED, "connection refused by " + host + ":" + port));
+                }
+                if (t instanceof javax.net.ssl.SSLException) return new Cause(Kind.TLS, tls(t, host));
             }
-            return "could not reach " + host + ": " + Text.describe(e);
+            return new Cause(Kind.OTHER, "could not reach " + host + through + ": " + Text.describe(e));
         }
 
         /** A failed TLS handshake: most often a certificate this machine does not trust (a proxy that inspects TLS). */

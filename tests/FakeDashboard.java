@@ -247,6 +247,13 @@ public class FakeDashboard implements AutoCloseable {
         }
     }
 
+    /** Every request but the login's reachability check ({@code HEAD /}): what a login asked of the dashboard itself. */
+    public List<Call> loginCalls() {
+        synchronized (calls) {
+            return calls.stream().filter(c -> !(c.method().equals("HEAD") && c.path().equals("/"))).toList();
+        }
+    }
+
     /** Requests to exactly this path, in arrival order. */
     public List<Call> calls(String path) {
         synchronized (calls) {

@@ -53,8 +53,14 @@ class FinishTest {
 
     @Test
     void saysTheWaitOnceAsALengthAndAClockTimeAndNeverRedraws(@TempDir Path tmp) {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            saysTheWaitOnce(tmp, dash);
+        }
+    }
+
+    private void saysTheWaitOnce(Path tmp, FakeDashboard dash) {
         for (boolean terminal : new boolean[] {true, false}) {
-            String[] r = inProcess(tmp.resolve(Boolean.toString(terminal)), terminal, Map.of("CLONE_DASHBOARD_URL", "http://127.0.0.1:9"), "",
+            String[] r = inProcess(tmp.resolve(Boolean.toString(terminal)), terminal, Map.of("CLONE_DASHBOARD_URL", dash.url()), "",
                     "login", "--no-open", "--timeout", "2s");
             assertEquals("1", r[0]);
             assertEquals(1, Pattern.compile("Waiting up to 2s, until \\d\\d:\\d\\d:\\d\\d UTC \\(press Ctrl-C to cancel\\)\\.").matcher(r[2])

@@ -124,7 +124,7 @@ class LoginFlowTest {
 
             assertEquals(0, r.exit(), r.toString());
             assertTrue(page.body().contains("Clone Loop is connected"), page.body());
-            assertEquals(List.of("GET " + FakeDashboard.CONNECT_PATH, "POST " + FakeDashboard.EXCHANGE_PATH, "POST " + FakeDashboard.MCP_PATH,
+            assertEquals(List.of("HEAD /", "GET " + FakeDashboard.CONNECT_PATH, "POST " + FakeDashboard.EXCHANGE_PATH, "POST " + FakeDashboard.MCP_PATH,
                     "POST " + FakeDashboard.MCP_PATH), https.calls().stream().map(c -> c.method() + " " + c.path()).toList());
             Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
             r.assertNoSecrets(KEY, CODE).assertNoStackTrace();
@@ -353,7 +353,7 @@ class LoginFlowTest {
         assertFalse(err.contains("use --no-open"), "--no-open was given already: " + r);
         Browser.assertRefused(login.port);
         assertNothingWritten();
-        assertEquals(List.of(), dash.calls());
+        assertEquals(List.of("HEAD /"), dash.calls().stream().map(c -> c.method() + " " + c.path()).toList(), "only the reachability check");
         r.assertNoStackTrace();
     }
 
@@ -374,7 +374,7 @@ class LoginFlowTest {
         assertEquals(130, r.exit(), r.toString());
         Browser.assertRefused(login.port);
         assertNothingWritten();
-        assertEquals(List.of(), dash.calls());
+        assertEquals(List.of(), dash.loginCalls());
         r.assertNoStackTrace();
     }
 
@@ -569,6 +569,73 @@ class LoginFlowTest {
         assertNothingWritten();
     }
 
+    // ---- the dashboard cannot be reached ------------------------------------------------------
+
+    /** A dashboard this machine cannot reach ends the login before the browser opens, with the cause in plain words. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a name that does not resolve | https://no-such-host.invalid | could not resolve host no-such-host.invalid",
+            "a refused connection         | CLOSED                       | connection refused by 127.0.0.1:",
+            "an untrusted certificate     | HTTPS                        | certificate not trusted: 127.0.0.1"})
+    void anUnreachableDashboardEndsTheLoginBeforeTheBrowserOpens(String situation, String dashboard, String cause) throws Exception {
+        Path opened = tmp.resolve("browser-was-started");
+        try (FakeDashboard https = FakeDashboard.startHttps(Harness.fixtures())) {
+            String url = switch (dashboard) {
+                case "CLOSED" -> "http://127.0.0.1:" + closedPort();
+                case "HTTPS" -> https.url();
+                default -> dashboard;
+            };
+            Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", url).with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened);
+
+            Harness.Result r = tool.run("login", "--timeout", "60s");
+
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().contains("Reaching the Clone dashboard failed: " + cause) && r.err().contains("cannot reach the Clone dashboard"),
+                    r.toString());
+            assertFalse(Files.exists(opened), "no browser was opened: " + r);
+            assertFalse(r.out().contains("Waiting for Clone browser authorization"), r.toString());
+            Browser.assertRefused(Browser.callbackPort(AUTHORIZE.matcher(r.out()).results().findFirst().orElseThrow().group(1)));
+            assertNothingWritten();
+            r.assertNoStackTrace();
+        }
+    }
+
+    /** --start checks the same before it saves anything: an agent learns at once that the login cannot work from here. */
+    @Test void startChecksTheDashboardToo() throws IOException {
+        Harness.Result r = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + closedPort()).run("login", "--start");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("connection refused by 127.0.0.1:"), r.toString());
+        assertFalse(r.out().contains("Authorize:"), r.toString());
+        assertNothingWritten();
+        assertFalse(Files.exists(tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/.login-pending.json")));
+    }
+
+    /**
+     * A dashboard that takes the connection and does not answer is no definite failure: the Authorize line
+     * comes at once, the browser still opens within a second or two, and the wait goes on.
+     */
+    @Test void aSlowDashboardDelaysNeitherTheAddressNorTheBrowser() throws Exception {
+        Path opened = tmp.resolve("browser-was-started");
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) { // connects, never answers
+            Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + silent.getLocalPort())
+                    .with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened);
+            Harness.Running run = tool.start("login", "--timeout", "60s").closeInput();
+            started.add(run);
+
+            run.awaitOut(AUTHORIZE, Duration.ofSeconds(5));
+            assertTrue(Harness.eventually(() -> Files.exists(opened), Duration.ofSeconds(5)), "the browser was opened");
+            run.awaitOut(Pattern.compile("Waiting for Clone browser authorization"), Duration.ofSeconds(5));
+            assertTrue(run.isAlive(), "still waiting");
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
     // ---- the exchange fails --------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")
@@ -654,7 +721,7 @@ class LoginFlowTest {
         Login login = startLogin(tool);
         // said before the URL is used: the first thing on stderr
         login.run.awaitErr(Pattern.compile("CLONE_API_TOKEN"), WAIT);
-        assertEquals(List.of(), dash.calls());
+        assertEquals(List.of(), dash.loginCalls());
 
         Browser.browse(login.url);
         Harness.Result r = login.run.waitFor(WAIT);
