@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -57,6 +59,35 @@ class ReadmeTest {
             Contract.assertStoredAlone(tmp.resolve("data/auth.local.json"), Contract.LOGIN_KEY);
             finished.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);
         }
+    }
+
+    /**
+     * The install recipe on a machine with only a JDK: no jbang on PATH, a home of its own (JBang's ~ is
+     * the JVM's home folder, so it is pointed there too, as on a real machine where they are the same), a
+     * fresh JBang cache. Afterwards a new shell, which gets only what the recipe added to its startup file,
+     * runs clone-login from another folder.
+     */
+    @Test
+    void theInstallRecipeWorksOnAMachineWithOnlyAJdk() throws Exception {
+        List<String> recipe = commands("### Install it as a command");
+        assertEquals(2, recipe.size(), recipe.toString());
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Path javaBin = Paths.get(System.getProperty("java.home"), "bin");
+        Map<String, String> jdkOnly = new HashMap<>(Map.of("HOME", home.toString(), "SHELL", "/bin/bash",
+                "PATH", javaBin + ":/usr/bin:/bin", "JAVA_HOME", System.getProperty("java.home"),
+                "JBANG_JAVA_OPTIONS", "-Duser.home=" + home + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+                "JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getProperty("user.home"), ".m2", "repository").toString())));
+
+        Harness.Result installed = Harness.Running.start(List.of("bash", "-c", "unset JBANG_DIR; set -e\n" + String.join("\n", recipe)),
+                jdkOnly, Harness.repo()).closeInput().waitFor(Duration.ofMinutes(3));
+        assertEquals(0, installed.exit(), installed.toString());
+
+        Harness.Result r = Harness.Running.start(List.of("bash", "-c", "unset JBANG_DIR; for f in ~/.bashrc ~/.bash_profile; do [ -f \"$f\" ] && . \"$f\"; done; "
+                + "command -v jbang >/dev/null || { echo 'no jbang on PATH' >&2; exit 9; }; clone-login status"), jdkOnly, elsewhere)
+                .closeInput().waitFor(Duration.ofMinutes(3));
+        assertEquals(0, r.exit(), "a new shell from another folder:\n" + r);
+        assertEquals(Contract.demoStatus(home.resolve(".claude/plugins/data/clone-labs-clone-loop")), r.outLines(), r.toString());
     }
 
     @Test @ResourceLock(Harness.JBANG_CACHE)
