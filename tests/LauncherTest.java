@@ -90,6 +90,40 @@ class LauncherTest {
         }
     }
 
+    /**
+     * Git Bash, MSYS2 and Cygwin: ./jbang runs a Windows JVM there, which ends its lines with \r\n. Simulated
+     * with a uname that says MINGW64 and a JDK whose java adds \r to each line JBang prints (the JDK's
+     * files, linked, with that java in front of the real one).
+     */
+    @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void worksUnderGitBashWhereJavaEndsLinesWithCarriageReturns(@TempDir Path tmp) throws Exception {
+        Path realJdk = Paths.get(System.getProperty("java.home"));
+        Path jdk = Files.createDirectories(tmp.resolve("windows-like-jdk"));
+        try (var entries = Files.list(realJdk)) {
+            for (Path entry : entries.filter(e -> !e.getFileName().toString().equals("bin")).toList()) {
+                Files.createSymbolicLink(jdk.resolve(entry.getFileName()), entry);
+            }
+        }
+        Path bin = Files.createDirectories(jdk.resolve("bin"));
+        try (var tools = Files.list(realJdk.resolve("bin"))) {
+            for (Path tool : tools.filter(t -> !t.getFileName().toString().equals("java")).toList()) Files.createSymbolicLink(bin.resolve(tool.getFileName()), tool);
+        }
+        Path javaScript = Files.writeString(bin.resolve("java"), "#!/bin/sh\n"
+                + "case \" $* \" in *\" dev.jbang.Main \"*) out=$(\"" + realJdk.resolve("bin/java") + "\" \"$@\"); rc=$?; "
+                + "printf '%s\\n' \"$out\" | sed 's/$/\\r/'; exit $rc;; esac\n"
+                + "exec \"" + realJdk.resolve("bin/java") + "\" \"$@\"\n");
+        Path shims = Files.createDirectories(tmp.resolve("shims"));
+        Path uname = Files.writeString(shims.resolve("uname"), "#!/bin/sh\necho MINGW64_NT-10.0-19045\n");
+        for (Path script : List.of(javaScript, uname)) Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of("JAVA_HOME", jdk.toString(),
+                "PATH", shims + ":" + System.getenv("PATH")), "login.java", "status");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines());
+    }
+
     @Test
     @DisabledOnOs(OS.WINDOWS)
     void worksFromAnotherFolderAndThroughASymlink(@TempDir Path tmp) throws Exception {
