@@ -33,7 +33,6 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -138,6 +137,10 @@ public class login implements Callable<Integer> {
             description = "Show each step and HTTP status on standard error, and stack traces on failure.")
     boolean verbose;
 
+    @Option(names = "--json", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print one JSON object on standard output; everything else goes to standard error.")
+    boolean json;
+
     final Env env;
     private final PrintWriter out;
     private final PrintWriter err;
@@ -182,7 +185,7 @@ public class login implements Callable<Integer> {
         try {
             return call();
         } catch (RuntimeException e) {
-            return report(e, false);
+            return report(e);
         }
     }
 
@@ -198,7 +201,7 @@ public class login implements Callable<Integer> {
         cmd.setOut(out).setErr(err);
         // help in colour only where this run's Env says so (not picocli's own look at the JVM's console)
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(env.colour() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
-        cmd.setExecutionExceptionHandler((ex, commandLine, parsed) -> root.report(ex, jsonRequested(parsed)));
+        cmd.setExecutionExceptionHandler((ex, commandLine, parsed) -> root.report(ex));
         cmd.setParameterExceptionHandler(login::reportUsage);
         helpAndVersionEverywhere(cmd);
         return cmd;
@@ -220,13 +223,13 @@ public class login implements Callable<Integer> {
     }
 
     @Override public Integer call() {
-        Ui ui = ui(false);
+        Ui ui = ui();
         KeyState state = KeyState.read(env, KeyStore.of(env));
         Status.show(ui, state);
         return done(ui, state, 0);
     }
 
-    Ui ui(boolean json) {
+    Ui ui() {
         return Ui.of(env, out, err, verbose, json);
     }
 
@@ -237,8 +240,12 @@ public class login implements Callable<Integer> {
         return exit;
     }
 
-    /** The single place where a failure becomes a message and an exit code. */
-    int report(Exception ex, boolean json) {
+    /**
+     * The single place where a failure becomes a message and an exit code. Under --json the one object
+     * says what happened before it (stored, connected); under --verbose a fault gets its stack trace, an
+     * expected outcome (a timeout, a refused state, a cancel) none.
+     */
+    int report(Exception ex) {
         int code;
         String message;
         if (ex instanceof CliException cli) {
@@ -251,10 +258,11 @@ public class login implements Callable<Integer> {
             code = 1;
             message = "Unexpected error: " + Text.describe(ex) + (verbose ? "" : " (run with --verbose for details)");
         }
-        Ui ui = ui(json);
+        Ui ui = ui();
         if (json) ui.json(summary.failed(ui.safe(message), code));
         ui.error(message);
-        if (verbose) ui.trace(ex);
+        boolean outcome = code == 130 || (ex instanceof CliException cli && cli.expected);
+        if (verbose && !outcome) ui.trace(ex);
         return code;
     }
 
@@ -264,7 +272,7 @@ public class login implements Callable<Integer> {
         String message = Text.clean(UsageWords.withoutSecrets(ex, args), true);
         int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
         if (jsonRequested(args)) {
-            cmd.getOut().print(Json.GSON.toJson(new Summary().failed(message, code)) + "\n");
+            cmd.getOut().print(Json.GSON.toJson(new Summary().usageError(message, code)) + "\n");
             cmd.getOut().flush();
         }
         err.print(message + "\n");
@@ -318,28 +326,14 @@ public class login implements Callable<Integer> {
         return false;
     }
 
-    static boolean jsonRequested(CommandLine.ParseResult parsed) {
-        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption("--json")) return true;
-        }
-        return false;
-    }
-
-    /** --json, on every command: one JSON object on standard output; everything for people goes to standard error. */
-    static final class JsonOption {
-        @Option(names = "--json", description = "Print one JSON object on standard output; everything else goes to standard error.")
-        boolean json;
-    }
-
     @Command(name = "status", description = "Show the effective key: where it comes from, masked, and the config path.")
     static final class Status implements Callable<Integer> {
         @ParentCommand login root;
-        @Mixin JsonOption output;
         @Option(names = "--check", description = "Also ask the Clone MCP endpoint whether the key is accepted (exit 1 if not).")
         boolean check;
 
         @Override public Integer call() {
-            Ui ui = root.ui(output.json);
+            Ui ui = root.ui();
             KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
             show(ui, state);
             return root.done(ui, state, check ? check(ui, state.effective()) : 0);
@@ -377,7 +371,6 @@ public class login implements Callable<Integer> {
     static final class Login implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
-        @Mixin JsonOption output;
         @Option(names = "--no-open", description = "Do not start a browser; print the URL only.") boolean noOpen;
         @Option(names = "--port", paramLabel = "N", description = "Listen for the callback on this port of 127.0.0.1 (default: any free port).")
         int port;
@@ -405,7 +398,7 @@ public class login implements Callable<Integer> {
             checkOptions();
             LoginOptions options = new LoginOptions(start ? open : !noOpen, port,
                     timeout == null ? Duration.ofMinutes(5) : timeout, !noConnect, noOpen);
-            LoginFlow flow = new LoginFlow(root.env, root.ui(output.json), options, root.summary);
+            LoginFlow flow = new LoginFlow(root.env, root.ui(), options, root.summary);
             int exit = start ? flow.start() : finish != null ? flow.finish(finish) : flow.run();
             return root.done(flow.ui(), KeyState.read(root.env, KeyStore.of(root.env)), exit);
         }
@@ -453,15 +446,14 @@ public class login implements Callable<Integer> {
     @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
     static final class ImportEnv implements Callable<Integer> {
         @ParentCommand login root;
-        @Mixin JsonOption output;
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() {
-            Ui ui = root.ui(output.json);
+            Ui ui = root.ui();
             root.summary.started(true, connect);
             String token = root.env.token();
             if (token.isEmpty()) {
-                throw new CliException(1, "CLONE_API_TOKEN is not set in this environment; nothing to import.");
+                throw CliException.outcome("CLONE_API_TOKEN is not set in this environment; nothing to import.");
             }
             Keys.requireValid(token, "CLONE_API_TOKEN", "it was not stored");
             return storeAndConnect(root, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect, () -> { });
@@ -475,12 +467,11 @@ public class login implements Callable<Integer> {
     static final class SetKey implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
-        @Mixin JsonOption output;
         @Parameters(paramLabel = "<key>|-", description = "The Clone API key, or - to read it from standard input.") String key;
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() throws IOException {
-            Ui ui = root.ui(output.json);
+            Ui ui = root.ui();
             root.summary.started(true, connect);
             boolean fromStdin = key.equals("-");
             String token = (fromStdin ? readKey(root.env) : key).trim();
@@ -517,10 +508,9 @@ public class login implements Callable<Integer> {
     @Command(name = "connect", description = "Connect the effective key to the Clone Dashboard (MCP start_session).")
     static final class Connect implements Callable<Integer> {
         @ParentCommand login root;
-        @Mixin JsonOption output;
 
         @Override public Integer call() {
-            Ui ui = root.ui(output.json);
+            Ui ui = root.ui();
             root.summary.started(false, true);
             KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
             try (Transport transport = new Transport(root.env, ui, root.env.mcp())) {
@@ -533,10 +523,9 @@ public class login implements Callable<Integer> {
     @Command(name = "clear", description = "Delete the stored key, then show the effective key.")
     static final class Clear implements Callable<Integer> {
         @ParentCommand login root;
-        @Mixin JsonOption output;
 
         @Override public Integer call() {
-            Ui ui = root.ui(output.json);
+            Ui ui = root.ui();
             KeyStore store = KeyStore.of(root.env);
             List<Path> deleted = store.clear(ui);
             root.summary.deleted = deleted.stream().map(Path::toString).toList();
@@ -595,7 +584,15 @@ public class login implements Callable<Integer> {
             if (connected == null) connected = false;
         }
 
+        /** A command that ran and failed: what it stored or connected is known, false unless it happened. */
         Summary failed(String message, int code) {
+            if (stored == null) stored = false;
+            if (connected == null) connected = false;
+            return usageError(message, code);
+        }
+
+        /** A command line that was not understood: nothing ran, so nothing else is said. */
+        Summary usageError(String message, int code) {
             error = message;
             exitCode = code;
             return this;
@@ -754,15 +751,27 @@ public class login implements Callable<Integer> {
         final int exitCode;
         /** For a call that did not reach its server: which step failed (null for anything else). */
         final Network.Kind network;
+        /** An outcome the person can expect (a timeout, a refused or denied login, a cancel), not a fault: --verbose shows no stack trace. */
+        final boolean expected;
 
         CliException(int exitCode, String message) {
-            this(exitCode, message, null);
+            this(exitCode, message, null, false);
         }
 
         CliException(int exitCode, String message, Network.Kind network) {
+            this(exitCode, message, network, false);
+        }
+
+        private CliException(int exitCode, String message, Network.Kind network, boolean expected) {
             super(message);
             this.exitCode = exitCode;
             this.network = network;
+            this.expected = expected;
+        }
+
+        /** An expected outcome that ends the command with exit 1. */
+        static CliException outcome(String message) {
+            return new CliException(1, message, null, true);
         }
     }
 
@@ -902,7 +911,7 @@ public class login implements Callable<Integer> {
             Receiver.Verdict verdict = pending.check(pasted);
             if (verdict.failure() != null) {
                 Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
-                throw new CliException(1, verdict.failure());
+                throw CliException.outcome(verdict.failure());
             }
             env.mcp();
             env.dashboard();
@@ -996,17 +1005,17 @@ public class login implements Callable<Integer> {
             try {
                 pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
                         .filter(Pending::wellFormed)
-                        .orElseThrow(() -> new CliException(1, file + " is not a pending login this tool wrote. "
+                        .orElseThrow(() -> CliException.outcome(file + " is not a pending login this tool wrote. "
                                 + "Start again: clone-login login --start"));
             } catch (NoSuchFileException e) {
-                throw new CliException(1, "No login is pending (nothing in " + file + "): it was finished already, or never started. "
+                throw CliException.outcome("No login is pending (nothing in " + file + "): it was finished already, or never started. "
                         + "Start one: clone-login login --start");
             } catch (IOException e) {
                 throw new CliException(1, "Could not read the pending login " + file + ": " + Text.describe(e) + ".");
             }
             if (!clock.instant().isBefore(Instant.parse(pending.expiresAt()))) {
                 delete(store);
-                throw new CliException(1, "The pending login expired at " + pending.expiresAt() + ". Start again: clone-login login --start");
+                throw CliException.outcome("The pending login expired at " + pending.expiresAt() + ". Start again: clone-login login --start");
             }
             return pending;
         }
@@ -1040,9 +1049,9 @@ public class login implements Callable<Integer> {
                         + "login. The pending login is kept: paste the address from the tab of the latest --start.");
             }
             Receiver.Verdict verdict = Receiver.Verdict.of(Urls.parseQuery(uri.getRawQuery()), state);
-            if (verdict.incomplete()) throw new CliException(1, verdict.failure() + " The pending login is kept.");
+            if (verdict.incomplete()) throw CliException.outcome(verdict.failure() + " The pending login is kept.");
             if (verdict.mismatch()) {
-                throw new CliException(1, verdict.failure() + " The address belongs to another login; the pending one is kept: "
+                throw CliException.outcome(verdict.failure() + " The address belongs to another login; the pending one is kept: "
                         + "paste the address from the tab of the latest --start.");
             }
             return verdict;
@@ -1280,7 +1289,7 @@ public class login implements Callable<Integer> {
         }
 
         private CliException timedOut(Duration timeout, boolean noOpenGiven) {
-            return new CliException(1, "Timed out after " + Durations.format(timeout) + " waiting for the browser authorization. "
+            return CliException.outcome("Timed out after " + Durations.format(timeout) + " waiting for the browser authorization. "
                     + "Run login again (--timeout sets the wait). If the browser cannot reach this machine, "
                     + (noOpenGiven ? "" : "use --no-open and ") + "paste the address the browser ends on, forward the port with "
                     + "ssh -L and pass --port, or use the two steps: login --start, then login --finish.");
@@ -1330,7 +1339,7 @@ public class login implements Callable<Integer> {
             }
             if (verdict.failure() != null) {
                 send(ex, Pages.failure(verdict.failure()).withStatus(verdict.httpStatus()));
-                result.completeExceptionally(new CliException(1, verdict.failure()));
+                result.completeExceptionally(CliException.outcome(verdict.failure()));
                 return;
             }
             browserWaiting = true;
@@ -1359,7 +1368,7 @@ public class login implements Callable<Integer> {
         private void pasted(Verdict verdict) {
             if (!taken.compareAndSet(false, true)) return;
             page.complete(Pages.plain(409, "This login was completed from the terminal."));
-            if (verdict.failure() != null) result.completeExceptionally(new CliException(1, verdict.failure()));
+            if (verdict.failure() != null) result.completeExceptionally(CliException.outcome(verdict.failure()));
             else result.complete(verdict.callback());
         }
 
@@ -1582,7 +1591,7 @@ public class login implements Callable<Integer> {
 
         Session connect(ResolvedKey key) {
             if (key.demo()) {
-                throw new CliException(1, "Private Clone API key is required. Run 'login' to sign in through the browser, "
+                throw CliException.outcome("Private Clone API key is required. Run 'login' to sign in through the browser, "
                         + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
             }
             env.mcp();

@@ -108,6 +108,17 @@ class FinishTest {
         verbose.assertNoSecrets("clone_env_key_for_verbose_1");
     }
 
+    /** A timeout is an outcome, not a fault: --verbose tells each step, but no stack trace for it. */
+    @Test
+    void aTimeoutUnderVerboseIsNoFault(@TempDir Path tmp) {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            Harness.Result r = new Harness.Tool(tmp).against(dash).run("--verbose", "login", "--no-open", "--timeout", "1s");
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.err().contains("Timed out after 1s") && r.err().contains("[verbose]"), r.toString());
+            r.assertNoStackTrace();
+        }
+    }
+
     @Test
     void generatesShellCompletion(@TempDir Path tmp) {
         Harness.Result r = new Harness.Tool(tmp).run("generate-completion");

@@ -37,6 +37,28 @@ class JsonOutputTest {
 
     static JsonObject oneObject(Harness.Result r) { return Contract.oneJsonObject(r); }
 
+    /** The bare call scripts make, the one agents make at every start: no command is status, --json too. */
+    @Test
+    void theBareCallTakesJsonAsStatusDoes() {
+        Harness.Result bare = tool().run("--json");
+        Harness.Result status = tool().run("status", "--json");
+        assertEquals(0, bare.exit(), bare.toString());
+        assertEquals(oneObject(status), oneObject(bare));
+        assertEquals("demo fallback", oneObject(bare).get("source").getAsString());
+    }
+
+    /** Every failure but a usage error says what the command stored and connected: here, neither. */
+    @Test
+    void aFailedConnectSaysItStoredAndConnectedNothing() {
+        Harness.Result r = tool().run("connect", "--json");
+
+        assertEquals(1, r.exit(), r.toString());
+        JsonObject o = oneObject(r);
+        assertFalse(o.get("stored").getAsBoolean(), o.toString());
+        assertFalse(o.get("connected").getAsBoolean(), o.toString());
+        assertTrue(o.get("error").getAsString().contains("Private Clone API key is required"), o.toString());
+    }
+
     @Test
     void statusSetImportEnvClearAndConnectEachPrintOneObject() {
         Harness.Tool tool = tool();
@@ -78,7 +100,7 @@ class JsonOutputTest {
     @Test
     void failuresKeepTheOnePromiseAndSayWhatHappenedFirst() throws Exception {
         JsonObject demo = oneObject(tool().run("connect", "--json"));
-        assertEquals(Set.of("connected", "error", "exit_code"), demo.keySet());
+        assertEquals(Set.of("stored", "connected", "error", "exit_code"), demo.keySet());
         assertTrue(demo.get("error").getAsString().contains("Private Clone API key is required"));
 
         JsonObject nothing = oneObject(tool().run("import-env", "--json"));
