@@ -944,7 +944,7 @@ public class login implements Callable<Integer> {
         private int complete(Receiver.Callback callback, String state, Endpoint dashboard, boolean connect, DashboardApi api, KeyStore.Writer writer,
                              java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
             env.secrets().add(callback.code());
-            Pages.Page outcome = Pages.failure("The login stopped before it finished. Check the terminal.");
+            Pages.Page outcome = Pages.failure("The login stopped before it finished.");
             try {
                 interruption.exchanging(writer);
                 String token = api.exchange(dashboard, callback.code(), state);
@@ -956,7 +956,7 @@ public class login implements Callable<Integer> {
                 outcome = Pages.stored();
                 if (connect) {
                     Connector.connectStored(env, ui, api, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
-                    outcome = Pages.connected();
+                    outcome = Pages.connected(summary.dashboardUrl);
                 }
                 return exit;
             } catch (CliException e) {
@@ -1330,7 +1330,7 @@ public class login implements Callable<Integer> {
             Verdict verdict = Verdict.of(query, expectedState);
             ui.verbose("Callback request: " + (verdict.failure() == null ? "authorization code received" : verdict.failure()));
             if (verdict.incomplete()) { // someone opened the bare address: not a callback, the wait goes on
-                send(ex, Pages.failure(verdict.failure()).withStatus(400));
+                send(ex, Pages.notACallback());
                 return;
             }
             if (!taken.compareAndSet(false, true)) {
@@ -1348,7 +1348,7 @@ public class login implements Callable<Integer> {
             try {
                 p = page.get(ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                p = Pages.failure("The login did not finish in time. Check the terminal.");
+                p = Pages.failure("The login did not finish in time.");
             }
             try {
                 send(ex, p);
@@ -1374,7 +1374,7 @@ public class login implements Callable<Integer> {
 
         @Override public void close() {
             if (closed.compareAndSet(false, true)) {
-                page.complete(Pages.failure("The login was stopped. Check the terminal."));
+                page.complete(Pages.failure("The login was stopped."));
                 server.stop(0);
                 executor.shutdownNow();
             }
@@ -1460,11 +1460,15 @@ public class login implements Callable<Integer> {
             Page withStatus(int s) { return new Page(s, contentType, body); }
         }
 
-        /* Each page says what is true when it is sent: it is sent once the login has done all it will do. */
+        /*
+         * Each page says what is true when it is sent: it is sent once the login has done all it will do. A
+         * failure gives its reason, which says what to do, and points to the terminal, which says the same.
+         */
 
-        static Page connected() {
+        static Page connected(String sessionUrl) {
             return html(200, "Clone Loop connected", "Clone Loop is connected",
-                    "Your Clone API key is stored and connected to the Clone Dashboard. You can close this tab.");
+                    "Your Clone API key is stored and connected to the Clone Dashboard: <a href=\"" + Text.escapeHtml(sessionUrl)
+                            + "\">open the Clone session</a>. You can close this tab.");
         }
 
         static Page stored() {
@@ -1474,12 +1478,18 @@ public class login implements Callable<Integer> {
 
         static Page storedNotConnected(String reason) {
             return html(502, "Clone Loop key stored, not connected", "Your key is stored, but not connected",
-                    Text.escapeHtml(reason) + "</p><p>Return to the terminal and run connect to try again.");
+                    Text.escapeHtml(reason) + "</p><p>The terminal shows the same.");
         }
 
         static Page failure(String reason) {
-            return html(502, "Clone Loop login failed", "Clone Loop login failed",
-                    Text.escapeHtml(reason) + "</p><p>Return to the terminal and run login again.");
+            return html(502, "Clone Loop login failed", "Clone Loop login failed", Text.escapeHtml(reason) + "</p><p>The terminal shows the same.");
+        }
+
+        /** The callback address opened without what the dashboard adds to it: nothing failed, and the login goes on waiting. */
+        static Page notACallback() {
+            return html(400, "Clone Loop is waiting", "This is where the Clone dashboard sends you back",
+                    "Opened by itself, this address has nothing to give the login, which is still waiting. Open the Authorize address "
+                            + "from the terminal, approve, and the dashboard sends you back here with what the login needs.");
         }
 
         static Page plain(int status, String text) { return new Page(status, "text/plain; charset=utf-8", text + "\n"); }

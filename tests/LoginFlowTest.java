@@ -93,6 +93,7 @@ class LoginFlowTest {
         assertEquals(200, page.statusCode(), page.body());
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
         assertTrue(page.body().contains("Clone Loop is connected"), page.body());
+        assertTrue(page.body().contains("<a href=\"" + Contract.dashboardLink(dash.url()) + "\">"), "links the session it started: " + page.body());
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Authorize: " + login.url, "Waiting for Clone browser authorization...",
                 "Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY), "Plugin config: " + config));
@@ -514,7 +515,8 @@ class LoginFlowTest {
         HttpResponse<String> bare = Browser.HTTP.send(HttpRequest.newBuilder(URI.create(login.callbackUrl())).timeout(WAIT).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bare.statusCode());
-        assertTrue(bare.body().contains("The address is incomplete") && !bare.body().contains("state mismatch"), bare.body());
+        assertTrue(bare.body().contains("still waiting"), bare.body());
+        for (String untrue : List.of("failed", "state mismatch", "login again")) assertFalse(bare.body().contains(untrue), "not so: " + bare.body());
         assertTrue(login.run.isAlive(), "not a callback: the wait goes on");
 
         assertCompletesInTheBrowser(tool, login);
@@ -658,6 +660,7 @@ class LoginFlowTest {
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
         assertTrue(page.statusCode() >= 400, "page status " + page.statusCode());
         assertTrue(page.body().contains(message), page.body());
+        assertTrue(page.body().split("(?i)again", -1).length <= 2, "no advice given twice: " + page.body());
         assertFalse(page.body().contains("\u001b") || page.body().contains("\u0007"), page.body());
         Contract.assertExchangedOnce(dash, CODE, login.state());
         assertEquals(List.of(), dash.calls(FakeDashboard.MCP_PATH));
