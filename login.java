@@ -371,7 +371,7 @@ public class login implements Callable<Integer> {
     static final class Login implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
-        @Option(names = "--no-open", description = "Do not start a browser; print the URL only.") boolean noOpen;
+        @Option(names = {"--no-open", "--no-browser"}, description = "Do not start a browser; print the URL only.") boolean noOpen;
         @Option(names = "--port", paramLabel = "N", description = "Listen for the callback on this port of 127.0.0.1 (default: any free port).")
         int port;
         @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class,
@@ -520,7 +520,7 @@ public class login implements Callable<Integer> {
         }
     }
 
-    @Command(name = "clear", description = "Delete the stored key, then show the effective key.")
+    @Command(name = "clear", aliases = "logout", description = "Delete the stored key, then show the effective key.")
     static final class Clear implements Callable<Integer> {
         @ParentCommand login root;
 

@@ -358,6 +358,17 @@ class LoginFlowTest {
         r.assertNoStackTrace();
     }
 
+    /** The word other login tools taught: --no-browser is --no-open, and help says so. */
+    @Test void noBrowserIsNoOpen() throws IOException {
+        Path opened = tmp.resolve("browser-was-started");
+        Harness.Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened)
+                .run("login", "--no-browser", "--timeout", "1s");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(AUTHORIZE.matcher(r.out()).find() && r.err().contains("Timed out"), r.toString());
+        assertFalse(Files.exists(opened), "no browser");
+        assertTrue(tool().run("login", "--help").out().contains("--no-open, --no-browser"), "help names it");
+    }
+
     @Test void aTimeoutWithABrowserSuggestsNoOpen() {
         Harness.Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c exit 0" : "true").run("login", "--timeout", "1s");
         assertEquals(1, r.exit(), r.toString());

@@ -356,6 +356,18 @@ class OfflineCommandsTest {
         assertEquals("Current effective token:", again.outLines().get(1));
     }
 
+    /** The word other login tools taught: logout is clear, and help says so. */
+    @Test
+    void logoutIsClear(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        Harness.placeConfig("config-valid.json", data);
+        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("logout");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("Cleared plugin config API key.", "Current effective token:"), r.outLines().subList(0, 2));
+        assertFalse(Files.exists(data.resolve("auth.local.json")));
+        assertTrue(new Harness.Tool(tmp).run("--help").out().matches("(?s).*clear, logout\\s+Delete the stored key.*"), "help names it");
+    }
+
     @Test
     void clearShowsTheEnvironmentKeyWhenItIsSet(@TempDir Path tmp) {
         Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY).run("clear");
