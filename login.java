@@ -277,7 +277,9 @@ public class login implements Callable<Integer> {
         }
         err.print(message + "\n");
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-        err.print("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.\n");
+        Env env = ((login) cmd.getCommandSpec().root().userObject()).env;
+        String command = cmd.getCommandSpec().qualifiedName().replaceFirst("^clone-login ?", "");
+        err.print("See " + env.quoted((command.isEmpty() ? "" : command + " ") + "--help") + " for usage.\n");
         err.flush();
         return code;
     }
@@ -304,7 +306,9 @@ public class login implements Callable<Integer> {
                 }
             }
             if (secrets.stream().anyMatch(a -> a.contains("/callback") || a.contains("code=") || a.contains("state="))) {
-                message += " The address the browser ended on goes to --finish: login --finish '<address>', or login --finish - to paste it.";
+                Env env = ((login) ex.getCommandLine().getCommandSpec().root().userObject()).env;
+                message += " The address the browser ended on goes to --finish: " + env.command("login --finish '<address>'")
+                        + " (or " + env.quoted("login --finish -") + " to paste it).";
             }
             return message;
         }
@@ -482,7 +486,7 @@ public class login implements Callable<Integer> {
             }
             if (!fromStdin && token.startsWith("-")) {
                 throw new ParameterException(self.commandLine(), "A key cannot start with '-'. To store such a key, pipe it in: "
-                        + "clone-login set - (reads one line from standard input).");
+                        + root.env.command("set -") + " (reads one line from standard input).");
             }
             if (token.length() > Keys.MAX_LENGTH) Keys.requireValid(token, "The key", "it was not stored");
             Optional<String> problem = Keys.problem(token, "The key");
@@ -490,7 +494,8 @@ public class login implements Callable<Integer> {
             return storeAndConnect(root, ui, token, "Stored Clone API key in plugin config.", connect, () -> {
                 if (!fromStdin) {
                     ui.note("A key given as an argument can stay in shell history and agent transcripts. "
-                            + "Prefer 'set -' (reads standard input), 'import-env', or 'login'.");
+                            + "Prefer " + root.env.quoted("set -") + " (reads standard input), " + root.env.quoted("import-env") + ", or "
+                            + root.env.quoted("login") + ".");
                 }
             });
         }
@@ -624,7 +629,7 @@ public class login implements Callable<Integer> {
             java.io.Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
             return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    standardInputClosed() ? InputStream.nullInputStream() : System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
+                    noInputCanCome() ? NO_INPUT : System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
         }
 
         /** This environment and home folder, no terminal, nothing on standard input, the real clock: for tests and embedding. */
@@ -686,18 +691,25 @@ public class login implements Callable<Integer> {
                     + "or use a folder whose name is plain ASCII.");
         }
 
+        /** Standard input that can bring no line. */
+        static final InputStream NO_INPUT = InputStream.nullInputStream();
+
         /**
-         * Whether the process was started with standard input closed (a shell's <&-). The JVM's first file
-         * then takes descriptor 0 (its lib/modules), and System.in would read that as if it were input.
+         * Whether standard input can bring no line: /dev/null, or closed (a shell's <&-; the JVM's first file
+         * then takes descriptor 0, its lib/modules, which System.in would read as if it were input).
          */
-        static boolean standardInputClosed() {
+        static boolean noInputCanCome() {
             try {
                 Path fd0 = Paths.get("/dev/fd/0");
-                return Files.exists(fd0) && Files.isSameFile(fd0, Paths.get(System.getProperty("java.home"), "lib", "modules"));
+                return Files.exists(fd0) && (Files.isSameFile(fd0, Paths.get("/dev/null"))
+                        || Files.isSameFile(fd0, Paths.get(System.getProperty("java.home"), "lib", "modules")));
             } catch (IOException | RuntimeException e) {
                 return false;
             }
         }
+
+        /** Whether a line may still come on standard input (a terminal, a pipe, a file): only then is pasting offered. */
+        boolean inputCanCome() { return stdin != NO_INPUT; }
 
         /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
         private static boolean isTerminal(java.io.Console console) {
@@ -719,6 +731,30 @@ public class login implements Callable<Integer> {
         }
 
         String get(String name) { return vars.getOrDefault(name, ""); }
+
+        /**
+         * This tool's command line with these arguments, as the person can type it again: the way they ran it
+         * when that can be told (./jbang login.java in this checkout; JBang's launcher says it ran), else by its
+         * name, clone-login (the catalog alias and the installed command). Every message names commands so.
+         */
+        String command(String arguments) { return invocation() + " " + arguments; }
+
+        /** {@link #command} in quotes, for a sentence. */
+        String quoted(String arguments) { return "'" + command(arguments) + "'"; }
+
+        private String invocation() {
+            String launcher = get("JBANG_LAUNCH_CMD").trim();
+            try {
+                Path cwd = Paths.get(System.getProperty("user.dir", ""));
+                Path checkout = launcher.isEmpty() ? null : Paths.get(launcher).toAbsolutePath().getParent();
+                if (checkout != null && Files.isRegularFile(checkout.resolve("login.java"))) {
+                    return checkout.equals(cwd) ? "./jbang login.java" : checkout.resolve("jbang") + " " + checkout.resolve("login.java");
+                }
+                return !launcher.isEmpty() && Files.isRegularFile(cwd.resolve("login.java")) ? "jbang login.java" : "clone-login";
+            } catch (RuntimeException e) {
+                return "clone-login";
+            }
+        }
 
         /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
         String token() { return get("CLONE_API_TOKEN").trim(); }
@@ -812,7 +848,7 @@ public class login implements Callable<Integer> {
         int run() throws InterruptedException {
             Endpoint dashboard = preflight();
             String state = Keys.newState(env.random().get());
-            Interruption interruption = new Interruption(ui, store.configPath(), summary);
+            Interruption interruption = new Interruption(env, ui, store.configPath(), summary);
             AtomicBoolean waiting = new AtomicBoolean(true);
             try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
                 interruption.install(receiver);
@@ -823,11 +859,12 @@ public class login implements Callable<Integer> {
                 reach.thenAccept(failure -> failure.ifPresent(receiver::fail)); // a definite answer later still ends the wait
                 if (options.openBrowser()) Browsers.open(env, ui, url);
                 ui.line("Waiting for Clone browser authorization...");
-                ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter. "
-                        + "Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:"
-                        + receiver.port() + " <host>, then run login --port " + receiver.port() + ".");
+                if (env.inputCanCome()) ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter.");
+                ui.note("Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:" + receiver.port()
+                        + " <host>, then run " + env.quoted("login --port " + receiver.port()) + ".");
                 Warming.whileWaiting(transport, env, waiting::get, receiver.port());
-                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin(), options.noOpenGiven());
+                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin())
+                        .orElseThrow(this::timedOut);
                 waiting.set(false);
                 try (KeyStore.Writer writer = lockBeforeTheCode(receiver)) {
                     return complete(callback, state, dashboard, options.connect(), new DashboardApi(env, transport), writer, receiver::answer, interruption);
@@ -866,12 +903,19 @@ public class login implements Callable<Integer> {
             }
         }
 
+        private CliException timedOut() {
+            return CliException.outcome("Timed out after " + Durations.format(options.timeout()) + " waiting for the browser authorization. "
+                    + "Run " + env.quoted("login") + " again (--timeout sets the wait). If the browser cannot reach this machine, "
+                    + (options.noOpenGiven() ? "" : "use --no-open and ") + "paste the address the browser ends on, forward the port with "
+                    + "ssh -L and pass --port, or use the two steps: " + env.quoted("login --start") + ", then " + env.quoted("login --finish") + ".");
+        }
+
         /** The config's lock, before the single-use code is sent; when it cannot be had, the code is never sent and the page says why. */
         private KeyStore.Writer lockBeforeTheCode(Receiver receiver) {
             try {
                 return store.lock(ui);
             } catch (CliException e) {
-                CliException unsent = new CliException(e.exitCode, e.getMessage() + " The authorization code was not sent; run login again.");
+                CliException unsent = new CliException(e.exitCode, e.getMessage() + " The authorization code was not sent; run " + env.quoted("login") + " again.");
                 receiver.answer(Pages.failure(unsent.getMessage()));
                 throw unsent;
             }
@@ -894,7 +938,7 @@ public class login implements Callable<Integer> {
             ui.line("Authorize: " + url);
             ui.line("Open the address above in a browser and approve. The browser then goes to http://127.0.0.1:" + port
                     + "/callback?... and shows that it cannot connect: that is expected. Copy that address from the address bar, then run:");
-            ui.line("  clone-login login --finish '<the address>'      (or: clone-login login --finish -  and paste it)");
+            ui.line("  " + env.command("login --finish '<the address>'") + "      (or: " + env.command("login --finish -") + "  and paste it)");
             ui.line("This login expires at " + summary.expiresAt + " (in " + Durations.format(options.timeout()) + ").");
             if (options.openBrowser()) Browsers.open(env, ui, url);
             return 0;
@@ -907,7 +951,7 @@ public class login implements Callable<Integer> {
          */
         int finish(String address) throws IOException {
             String pasted = address.equals("-") ? readLine(env.stdin()) : address;
-            Pending pending = Pending.load(store, env.clock());
+            Pending pending = Pending.load(store, env);
             Receiver.Verdict verdict = pending.check(pasted);
             if (verdict.failure() != null) {
                 Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
@@ -917,7 +961,7 @@ public class login implements Callable<Integer> {
             env.dashboard();
             Endpoint dashboard = Endpoint.checked(env, pending.dashboard(), "the pending login's dashboard");
             Shadowing.warnBeforeLogin(env, ui);
-            Interruption interruption = new Interruption(ui, store.configPath(), summary);
+            Interruption interruption = new Interruption(env, ui, store.configPath(), summary);
             interruption.install(null);
             try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
                 Pending.delete(store);
@@ -999,23 +1043,23 @@ public class login implements Callable<Integer> {
             store.writeFile(FILE, Json.pretty(Json.GSON.toJsonTree(pending)) + "\n", ui);
         }
 
-        static Pending load(KeyStore store, Clock clock) {
+        static Pending load(KeyStore store, Env env) {
             Path file = store.folder().resolve(FILE);
             Pending pending;
             try {
                 pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
                         .filter(Pending::wellFormed)
                         .orElseThrow(() -> CliException.outcome(file + " is not a pending login this tool wrote. "
-                                + "Start again: clone-login login --start"));
+                                + "Start again: " + env.command("login --start")));
             } catch (NoSuchFileException e) {
                 throw CliException.outcome("No login is pending (nothing in " + file + "): it was finished already, or never started. "
-                        + "Start one: clone-login login --start");
+                        + "Start one: " + env.command("login --start"));
             } catch (IOException e) {
                 throw new CliException(1, "Could not read the pending login " + file + ": " + Text.describe(e) + ".");
             }
-            if (!clock.instant().isBefore(Instant.parse(pending.expiresAt()))) {
+            if (!env.clock().instant().isBefore(Instant.parse(pending.expiresAt()))) {
                 delete(store);
-                throw CliException.outcome("The pending login expired at " + pending.expiresAt() + ". Start again: clone-login login --start");
+                throw CliException.outcome("The pending login expired at " + pending.expiresAt() + ". Start again: " + env.command("login --start"));
             }
             return pending;
         }
@@ -1070,12 +1114,14 @@ public class login implements Callable<Integer> {
         private final Ui ui;
         private final Path config;
         private final Summary summary;
+        private final Env env;
         private final Thread hook = new Thread(this::interrupted, "clone-login-interrupt");
         private Phase phase = Phase.WAITING;
         private Receiver receiver;
         private KeyStore.Writer writer;
 
-        Interruption(Ui ui, Path config, Summary summary) {
+        Interruption(Env env, Ui ui, Path config, Summary summary) {
+            this.env = env;
             this.ui = ui;
             this.config = config;
             this.summary = summary;
@@ -1120,8 +1166,8 @@ public class login implements Callable<Integer> {
             if (writer != null) writer.close();
             String message = switch (seen) {
                 case WAITING -> "Login cancelled; nothing was stored.";
-                case EXCHANGING -> "Login cancelled while the code was being exchanged; nothing was stored. Run login again.";
-                case STORED -> "Interrupted after the key was stored in " + config + ". Run 'clone-login connect' to "
+                case EXCHANGING -> "Login cancelled while the code was being exchanged; nothing was stored. Run " + env.quoted("login") + " again.";
+                case STORED -> "Interrupted after the key was stored in " + config + ". Run " + env.quoted("connect") + " to "
                         + "connect it to the Clone Dashboard.";
                 case DONE -> null;
             };
@@ -1180,7 +1226,7 @@ public class login implements Callable<Integer> {
                 }
                 String code = query.getOrDefault("code", "").trim();
                 if (code.isEmpty()) {
-                    return new Verdict(null, "The browser came back without an authorization code. Run login again.", 400);
+                    return new Verdict(null, "The browser came back without an authorization code.", 400);
                 }
                 return new Verdict(new Callback(code, state), null, 200);
             }
@@ -1275,24 +1321,17 @@ public class login implements Callable<Integer> {
 
         String redirectUri() { return "http://127.0.0.1:" + port() + "/callback"; }
 
-        /** Waits for the browser (or a pasted address) until the deadline; the countdown ticks once a second. */
-        Callback await(Duration timeout, Countdown countdown, InputStream stdin, boolean noOpenGiven) throws InterruptedException {
+        /** Waits for the browser (or a pasted address) until the deadline: the callback, or empty when the time is up. */
+        Optional<Callback> await(Duration timeout, Countdown countdown, InputStream stdin) throws InterruptedException {
             new PasteReader(stdin, ui, expectedState, port(), this::pasted, () -> result.isDone() || closed.get()).start();
             countdown.start(timeout);
             try {
-                return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return Optional.of(result.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
             } catch (TimeoutException e) {
-                throw timedOut(timeout, noOpenGiven);
+                return Optional.empty();
             } catch (ExecutionException e) {
                 throw (CliException) e.getCause();
             }
-        }
-
-        private CliException timedOut(Duration timeout, boolean noOpenGiven) {
-            return CliException.outcome("Timed out after " + Durations.format(timeout) + " waiting for the browser authorization. "
-                    + "Run login again (--timeout sets the wait). If the browser cannot reach this machine, "
-                    + (noOpenGiven ? "" : "use --no-open and ") + "paste the address the browser ends on, forward the port with "
-                    + "ssh -L and pass --port, or use the two steps: login --start, then login --finish.");
         }
 
         /** The page the waiting browser gets; the browser's request is held until this is called. */
@@ -1595,14 +1634,15 @@ public class login implements Callable<Integer> {
                 if (e.exitCode == 130) throw e;
                 String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
                 throw new CliException(e.exitCode, message + " The key is stored in " + store.configPath()
-                        + "; run 'clone-login connect' to try connecting again.");
+                        + "; run " + env.quoted("connect") + " to try connecting again.");
             }
         }
 
         Session connect(ResolvedKey key) {
             if (key.demo()) {
-                throw CliException.outcome("Private Clone API key is required. Run 'login' to sign in through the browser, "
-                        + "or create a key in the Clone Dashboard and store it with 'set -' or 'import-env', then run 'connect'.");
+                throw CliException.outcome("Private Clone API key is required. Run " + env.quoted("login") + " to sign in through the browser, "
+                        + "or create a key in the Clone Dashboard and store it with " + env.quoted("set -") + " or " + env.quoted("import-env")
+                        + ", then run " + env.quoted("connect") + ".");
             }
             env.mcp();
             env.dashboard(); // the block below links to it

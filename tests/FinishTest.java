@@ -70,6 +70,10 @@ class FinishTest {
                     "no cursor movement, only colour: " + r[2]);
             assertTrue(r[2].contains("Timed out after 2s"), r[2]);
         }
+        String readme = String.join("\n", Harness.readmeSection("### login"));
+        assertTrue(Pattern.compile("`Waiting up to 5m, until \\d\\d:\\d\\d:\\d\\d UTC \\(press Ctrl-C to cancel\\)\\.`").matcher(readme).find(),
+                "the README quotes the line the tool prints");
+        assertFalse(readme.contains("bottom row") || readme.contains("time left"), "no countdown is described: there is none");
     }
 
     @Test

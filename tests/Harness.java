@@ -271,6 +271,9 @@ final class Harness {
             return this;
         }
 
+        /** Standard input that can bring no line (/dev/null, or closed), as the tool tells it apart from a pipe. In this JVM only. */
+        Tool withoutInput() { return configure(e -> e.withStdin(login.Env.NO_INPUT)); }
+
         /** A person's terminal (colour; no real console to read from): TERM set, and an Env that says so. In this JVM only. */
         Tool onTerminal() { return with("TERM", "xterm-256color").configure(e -> e.withTerminal(new login.Env.Terminal(null))); }
 
@@ -552,7 +555,7 @@ final class Harness {
         InProcess(login.Env env, String[] args) {
             PrintWriter o = new PrintWriter(new Sink(out));
             PrintWriter e = new PrintWriter(new Sink(err));
-            login.Env withInput = env.withStdin(stdin);
+            login.Env withInput = env.stdin() == login.Env.NO_INPUT ? env : env.withStdin(stdin);
             thread = new Thread(() -> {
                 try {
                     exit = login.newCommandLine(withInput, o, e).execute(args);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,6 +62,23 @@ class LauncherTest {
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().startsWith("No test class named NoSuchTest."), r.toString());
         assertEquals("", r.out(), "nothing ran: " + r);
+    }
+
+    /** Messages name commands the way the person ran the tool, so that what they suggest can be typed as it is. */
+    @Test
+    void messagesNameCommandsAsTheyCanBeTyped(@TempDir Path tmp) throws Exception {
+        Harness.Result here = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "login.java", "connect");
+        assertEquals(1, here.exit(), here.toString());
+        assertTrue(here.err().contains("Run './jbang login.java login' to sign in") && here.err().contains("'./jbang login.java set -'"),
+                here.toString());
+        assertFalse(here.err().contains("'login'") || here.err().contains("'clone-login"), "one form only: " + here);
+
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Harness.Result there = launch(tmp, elsewhere, Harness.repo().resolve("jbang").toString(), null, Map.of(),
+                Harness.repo().resolve("login.java").toString(), "status", "--bogus");
+        assertEquals(2, there.exit(), there.toString());
+        String typed = Harness.repo().resolve("jbang") + " " + Harness.repo().resolve("login.java");
+        assertTrue(there.err().contains("See '" + typed + " status --help' for usage."), there.toString());
     }
 
     @Test

@@ -499,6 +499,18 @@ class LoginFlowTest {
         Browser.assertRefused(port);
     }
 
+    /** Pasting is offered only where a line can come: not with standard input closed or /dev/null (in a process: WholeProcessTest). */
+    @Test void pastingIsOfferedOnlyWhenALineCanCome() throws Exception {
+        String offer = "paste the address it ends on here and press Enter";
+        Harness.Result none = tool().withoutInput().run("login", "--no-open", "--timeout", "1s");
+        assertEquals(1, none.exit(), none.toString());
+        assertFalse(none.err().contains(offer), none.toString());
+        assertTrue(none.err().contains("ssh -L"), "the other ways are still said: " + none);
+
+        Harness.Result pipe = tool().run("login", "--no-open", "--timeout", "1s");
+        assertTrue(pipe.err().contains(offer), pipe.toString());
+    }
+
     @Test void aPastedAddressWithTheWrongStateIsForgivenAndTheWaitGoesOn() throws Exception {
         Harness.Tool tool = tool();
         Login login = startLogin(tool, false);

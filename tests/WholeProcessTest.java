@@ -150,6 +150,20 @@ class WholeProcessTest {
         assertFalse(Files.exists(new Harness.Tool(tmp).defaultFolder()), "nothing stored");
     }
 
+    /** Standard input closed or /dev/null, as CI and agents often start the tool: pasting is not offered, as no line can come. */
+    @Test @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
+    void loginOffersPastingOnlyWhenALineCanCome() {
+        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+            String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+            for (String input : List.of("<&-", "</dev/null", "< <(sleep 3)")) {
+                Harness.Result r = Harness.Running.start(List.of("bash", "-c", "exec " + tool + " login --no-open --timeout 1s " + input),
+                        new Harness.Tool(tmp).against(dash).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+                assertEquals(1, r.exit(), r.toString());
+                assertEquals(input.contains("sleep"), r.err().contains("paste the address it ends on here"), input + ":\n" + r);
+            }
+        }
+    }
+
     @Test
     void importEnvExitsZeroOrOneWithoutTheVariable() {
         Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
