@@ -1,13 +1,11 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline
+//COMPILE_OPTIONS -encoding UTF-8 -XDstringConcat=inline -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off
-//CDS
-//JAVA_OPTIONS --add-opens=java.net.http/jdk.internal.net.http=ALL-UNNAMED
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //DESCRIPTION clone-login: log in to Clone in the browser and store the private Clone API key where the Clone Loop plugin reads it.
 
 import com.google.gson.Gson;
@@ -160,15 +158,21 @@ public class login implements Callable<Integer> {
             System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
         }
         Env env = Env.system();
+        // A login's trust store loads on the other core while picocli, which takes as long, parses the command line.
+        if (List.of(args).contains("login")) daemonThreads("clone-login-trust").newThread(() -> {
+            try {
+                env.trust().get();
+            } catch (RuntimeException e) {
+                // the login says what is wrong when it needs the trust
+            }
+        }).start();
         PrintWriter out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
         int exit;
         if (isPlainStatus(args)) {
             exit = new login(env, out, err).plainStatus();
         } else {
-            if (Login.needsTheNetwork(args)) Warming.preload(env);
             exit = newCommandLine(env, out, err).execute(args);
         }
-        ClassArchive.tend(env);
         System.exit(exit);
     }
 
@@ -390,13 +394,6 @@ public class login implements Callable<Integer> {
                 description = "Complete the pending login with the address the browser ended on (- reads it from standard input).")
         String finish;
 
-        /** A login that will call the dashboard (not --start, help or version), as main sees it before picocli parses it. */
-        static boolean needsTheNetwork(String[] args) {
-            List<String> words = List.of(args);
-            int command = words.indexOf("login");
-            return command >= 0 && words.subList(0, command).stream().allMatch(w -> w.startsWith("-"))
-                    && words.stream().noneMatch(w -> Set.of("--start", "-h", "--help", "-V", "--version").contains(w));
-        }
 
         @Override public Integer call() throws Exception {
             checkOptions();
@@ -610,43 +607,55 @@ public class login implements Callable<Integer> {
 
     /**
      * Everything from outside: environment, home folder, clock, randomness (made only when a login
-     * needs it: seeding costs start-up time), standard input and the terminal. Built once in main from
-     * the real process; tests build their own.
+     * needs it: seeding costs start-up time), standard input and the terminal, and the certificate
+     * authorities a call trusts (read once, when first needed). Built once in main from the real process;
+     * tests build their own.
      */
     record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
-               Terminal tty, String osName, boolean wsl, Limits limits, Secrets secrets) {
+               Terminal tty, String osName, boolean wsl, Limits limits, Secrets secrets, java.util.function.Supplier<Trust.Loaded> trust) {
         /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
         record Terminal(java.io.Console console) {
             static final Terminal NONE = new Terminal(null);
         }
 
-        /** How long the tool waits on others: the contract's 10 s connect, 30 s answer, 20 s for another writer's lock. */
-        record Limits(Duration connect, Duration response, Duration lockWait) {
-            static final Limits CONTRACT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20));
+        /**
+         * How long the tool waits on others: the contract's 10 s connect, 30 s answer, 20 s for another writer's
+         * lock, and the second or two a browser waits for a login's reachability check (--start twice that).
+         */
+        record Limits(Duration connect, Duration response, Duration lockWait, Duration reachWait) {
+            static final Limits CONTRACT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofMillis(1500));
+
+            Limits withResponse(Duration d) { return new Limits(connect, d, lockWait, reachWait); }
+
+            Limits withLockWait(Duration d) { return new Limits(connect, response, d, reachWait); }
+
+            Limits withReachWait(Duration d) { return new Limits(connect, response, lockWait, d); }
         }
 
         static Env system() {
             java.io.Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
+            String os = System.getProperty("os.name", "");
             return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    noInputCanCome() ? NO_INPUT : System.in, tty, System.getProperty("os.name", ""), detectWsl(), Limits.CONTRACT, new Secrets());
+                    noInputCanCome() ? NO_INPUT : System.in, tty, os, detectWsl(), Limits.CONTRACT, new Secrets(), Trust.once(System.getenv(), os));
         }
 
         /** This environment and home folder, no terminal, nothing on standard input, the real clock: for tests and embedding. */
         static Env of(Map<String, String> vars, Path home) {
+            String os = System.getProperty("os.name", "");
             return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
-                    System.getProperty("os.name", ""), false, Limits.CONTRACT, new Secrets());
+                    os, false, Limits.CONTRACT, new Secrets(), Trust.once(vars, os));
         }
 
-        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl, limits, secrets); }
+        Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl, limits, secrets, trust); }
 
-        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl, limits, secrets); }
+        Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl, limits, secrets, trust); }
 
-        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl, limits, secrets); }
+        Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl, limits, secrets, trust); }
 
-        Env withOs(String os) { return new Env(vars, home, clock, random, stdin, tty, os, wsl, limits, secrets); }
+        Env withOs(String os) { return new Env(vars, home, clock, random, stdin, tty, os, wsl, limits, secrets, trust); }
 
-        Env withLimits(Limits l) { return new Env(vars, home, clock, random, stdin, tty, osName, wsl, l, secrets); }
+        Env withLimits(Limits l) { return new Env(vars, home, clock, random, stdin, tty, osName, wsl, l, secrets, trust); }
 
         java.io.Console console() { return tty.console(); }
 
@@ -849,46 +858,85 @@ public class login implements Callable<Integer> {
             Endpoint dashboard = preflight();
             String state = Keys.newState(env.random().get());
             Interruption interruption = new Interruption(env, ui, store.configPath(), summary);
-            AtomicBoolean waiting = new AtomicBoolean(true);
-            try (Receiver receiver = Receiver.start(options.port(), state, ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
+            // the client and its trust are made on another thread while the Authorize line goes out
+            CompletableFuture<Transport> transport = CompletableFuture.supplyAsync(() -> new Transport(env, ui, dashboard, env.mcp()), BACKGROUND);
+            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
                 interruption.install(receiver);
                 CompletableFuture<Optional<CliException>> reach = reach(transport, dashboard);
                 String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
                 ui.line("Authorize: " + url);
-                unreachable(reach, BROWSER_WAITS_FOR_REACH).ifPresent(e -> { throw e; });
-                reach.thenAccept(failure -> failure.ifPresent(receiver::fail)); // a definite answer later still ends the wait
-                if (options.openBrowser()) Browsers.open(env, ui, url);
+                if (options.openBrowser()) {
+                    unreachable(reach, env.limits().reachWait()).ifPresent(e -> { throw e; });
+                    Browsers.open(env, ui, url);
+                }
+                reach.thenAccept(failure -> failure.ifPresent(receiver::fail)); // a definite answer ends the wait whenever it comes
+                BACKGROUND.execute(LoginFlow::rehearse);
                 ui.line("Waiting for Clone browser authorization...");
                 if (env.inputCanCome()) ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter.");
                 ui.note("Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:" + receiver.port()
                         + " <host>, then run " + env.quoted("login --port " + receiver.port()) + ".");
-                Warming.whileWaiting(transport, env, waiting::get, receiver.port());
                 Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin())
                         .orElseThrow(this::timedOut);
-                waiting.set(false);
                 try (KeyStore.Writer writer = lockBeforeTheCode(receiver)) {
-                    return complete(callback, state, dashboard, options.connect(), new DashboardApi(env, transport), writer, receiver::answer, interruption);
+                    return complete(callback, state, dashboard, options.connect(), new DashboardApi(env, joined(transport)), writer, receiver::answer,
+                            interruption);
                 }
             } finally {
-                waiting.set(false);
+                transport.thenAccept(Transport::close);
                 interruption.done();
             }
         }
 
-        /** How long the browser waits for the reachability check, and --start for it: a slow answer delays neither more. */
-        static final Duration BROWSER_WAITS_FOR_REACH = Duration.ofMillis(1500);
-        static final Duration START_WAITS_FOR_REACH = Duration.ofSeconds(3);
+        /** What a task on another thread made, or the failure it met, as this thread's own. */
+        private static <T> T joined(CompletableFuture<T> made) {
+            try {
+                return made.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw cliException(e);
+            }
+        }
+
+        /**
+         * While the person is in the browser, the code that runs after the callback is loaded and run once on
+         * the other core, on values of its own: no network, no file, nothing printed. The login's own steps then
+         * find it loaded (a tenth of a second, after a warm start).
+         */
+        static void rehearse() {
+            try {
+                Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("code", "state"))).flatMap(o -> Json.as(o, DashboardApi.ExchangeAnswer.class));
+                Json.GSON.toJson(new DashboardApi.RpcRequest("2.0", 2, "tools/call", new Connector.ToolCall("start_session",
+                        new Connector.StartSessionArguments("agent", "clone-loop:rehearsal"))));
+                String text = Json.GSON.toJson(Map.of("session_id", "rehearsal"));
+                Mcp.Answer answer = Mcp.answer("tools/call", new Transport.Reply(200, Map.of(), "data: " + Json.GSON.toJson(Map.of("jsonrpc", "2.0", "id", 2,
+                        "result", Map.of("content", List.of(Map.of("type", "text", "text", text))))) + "\n\n", false));
+                Mcp.sessionId(answer);
+                Secrets secrets = new Secrets();
+                secrets.add("clone_rehearsal_key_0000");
+                secrets.redact(Json.pretty(Json.GSON.toJsonTree(Map.of("clone_api_token", "x"))) + Pages.connected("https://x/").body());
+                DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            } catch (RuntimeException e) {
+                // a rehearsal only: the login itself says what is wrong
+            }
+        }
+
+        /** Each task on a daemon thread of its own: the few a login runs beside its main thread. */
+        private static final java.util.concurrent.Executor BACKGROUND = task -> daemonThreads("clone-login-background").newThread(task).start();
 
         /**
          * As a login starts: can this machine reach the dashboard (the name, a connection, the certificate,
          * through the proxy when one applies)? Asked on a thread of its own, so the Authorize line comes at once.
          */
-        private static CompletableFuture<Optional<CliException>> reach(Transport transport, Endpoint dashboard) {
-            CompletableFuture<Optional<CliException>> answer = new CompletableFuture<>();
-            daemonThreads("clone-login-reach").newThread(() -> answer.complete(transport.reach(dashboard.url() + "/", "Reaching the Clone dashboard")
-                    .map(e -> new CliException(1, e.getMessage() + " This machine cannot reach the Clone dashboard, so the login cannot "
-                            + "finish; nothing was stored.", e.network)))).start();
-            return answer;
+        private static CompletableFuture<Optional<CliException>> reach(CompletableFuture<Transport> transport, Endpoint dashboard) {
+            return transport.handleAsync((client, failure) -> failure != null ? Optional.of(cliException(failure))
+                    : client.reach(dashboard.url() + "/", "Reaching the Clone dashboard").map(e -> new CliException(1, e.getMessage()
+                            + " This machine cannot reach the Clone dashboard, so the login cannot finish; nothing was stored.", e.network)),
+                    BACKGROUND);
+        }
+
+        /** A failure on another thread, as the tool's own. */
+        private static CliException cliException(Throwable failure) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            return cause instanceof CliException cli ? cli : new CliException(1, "Could not make the HTTP client: " + Text.describe(cause) + ".");
         }
 
         /** A definite failure that came within the wait; empty when the dashboard was reached or is still being asked. */
@@ -925,7 +973,8 @@ public class login implements Callable<Integer> {
         int start() {
             Endpoint dashboard = preflight();
             try (Transport transport = new Transport(env, ui, dashboard)) {
-                unreachable(reach(transport, dashboard), START_WAITS_FOR_REACH).ifPresent(e -> { throw e; });
+                unreachable(reach(CompletableFuture.completedFuture(transport), dashboard), env.limits().reachWait().multipliedBy(2))
+                        .ifPresent(e -> { throw e; });
             }
             int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
             String state = Keys.newState(env.random().get());
@@ -1923,7 +1972,11 @@ public class login implements Callable<Integer> {
             this.env = env;
             this.ui = ui;
             this.http = new UnirestInstance(new Config());
-            if (List.of(endpoints).stream().anyMatch(Endpoint::https)) http.config().sslContext(Trust.context(env, ui));
+            if (List.of(endpoints).stream().anyMatch(Endpoint::https)) {
+                Trust.Loaded trust = env.trust().get();
+                trust.warnings().forEach(ui::warn);
+                http.config().sslContext(trust.context());
+            }
             // Proxy credentials go as a header on each CONNECT (post, below), not through Unirest: the
             // Authenticator it would install also answers the dashboard's own Basic challenge with them.
             http.config().connectTimeout((int) env.limits().connect().toMillis())
@@ -2055,37 +2108,23 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * The fast exit. The HTTP client's selector thread sits in native code, and the JVM waits about
-         * 0.3 s for such threads at exit; so it is stopped here: HttpClient.shutdownNow() on JDK 21+, and
-         * on JDK 17, which has no public way, the selector itself, through the java.net.http package the
-         * script opens (//JAVA_OPTIONS --add-opens). Without that only the exit is slower.
+         * Closing also ends the client's selector thread. It waits in native code, and at exit the JVM waits
+         * about 0.3 s for any thread in native code (measured: 0.33 s after the last line on JDK 17). JDK 17
+         * has no public way to stop it (21 has HttpClient.shutdownNow), but the thread ends its loop when
+         * interrupted, as on the client's own shutdown. Its name is the client's id, which the client's
+         * toString ends with (the JDK's own tests find the thread so).
          */
-        @Override public void close() { stopSelector(http); }
-
-        static void stopSelector(UnirestInstance http) {
-            if (!(http.config().getClient().getClient() instanceof HttpClient client)) return;
-            try {
-                HttpClient.class.getMethod("shutdownNow").invoke(client);
-                return;
-            } catch (NoSuchMethodException e) {
-                // JDK 17: below
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return;
+        @Override public void close() {
+            if (!http.config().isRunning()) return; // no call made: no client, no thread
+            Object client = http.config().getClient().getClient();
+            String name = String.valueOf(client);
+            String selector = "HttpClient-" + name.substring(name.lastIndexOf('(') + 1).replace(")", "") + "-SelectorManager";
+            http.close();
+            Thread[] threads = new Thread[Thread.activeCount() + 16];
+            int n = Thread.currentThread().getThreadGroup().enumerate(threads, true);
+            for (int i = 0; i < n; i++) {
+                if (threads[i].getName().equals(selector)) threads[i].interrupt();
             }
-            try {
-                Object selector = field(field(client, "impl"), "selmgr");
-                var shutdown = selector.getClass().getDeclaredMethod("shutdown");
-                shutdown.setAccessible(true);
-                shutdown.invoke(selector);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // java.net.http not opened to this script: the exit waits a little longer, nothing else changes
-            }
-        }
-
-        private static Object field(Object owner, String name) throws ReflectiveOperationException {
-            var f = owner.getClass().getDeclaredField(name);
-            f.setAccessible(true);
-            return f.get(owner);
         }
     }
 
@@ -2094,59 +2133,136 @@ public class login implements Callable<Integer> {
      * name), the PEM certificates in NODE_EXTRA_CA_CERTS (which Claude Code users behind a TLS-inspecting
      * proxy already set for Node) and SSL_CERT_FILE (curl's and OpenSSL's), and the operating system's store
      * where the JDK can read it: Windows-ROOT, the macOS keychain, and on Linux the distribution's bundle,
-     * which a JDK such as Temurin does not use.
+     * which a JDK such as Temurin does not use. A certificate is trusted when one of these, asked in that
+     * order, trusts it; the system's store is read only when the others did not (parsing Linux's bundle
+     * takes a quarter of a second).
      */
     static final class Trust {
         static final List<String> LINUX_BUNDLES = List.of("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
                 "/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/cert.pem");
         static final List<String> VARIABLES = List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE");
 
-        static javax.net.ssl.SSLContext context(Env env, Ui ui) {
-            return context(env, ui, env.osName().toLowerCase(Locale.ROOT).contains("linux") ? LINUX_BUNDLES : List.of());
+        /** The trust a run's calls use, and what could not be read for it (said when a call is made), made once. */
+        record Loaded(javax.net.ssl.SSLContext context, List<String> warnings) {}
+
+        /** This environment's trust, made on first need (main starts it early for a login, on the other core). */
+        static java.util.function.Supplier<Loaded> once(Map<String, String> vars, String os) {
+            return once(() -> load(vars, os, os.toLowerCase(Locale.ROOT).contains("linux") ? LINUX_BUNDLES : List.of()));
         }
 
-        static javax.net.ssl.SSLContext context(Env env, Ui ui, List<String> bundles) {
+        static Loaded load(Map<String, String> vars, String os, List<String> bundles) {
             try {
-                java.security.KeyStore anchors = java.security.KeyStore.getInstance("PKCS12");
-                anchors.load(null, null);
-                List<java.security.cert.X509Certificate> all = new ArrayList<>(List.of(trustManager(null).getAcceptedIssuers()));
-                all.addAll(operatingSystem(env));
-                bundles.stream().map(Paths::get).filter(Files::isReadable).findFirst().ifPresent(b -> all.addAll(pem(b, b.toString(), ui)));
+                List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+                List<java.security.cert.X509Certificate> named = new ArrayList<>();
                 for (String variable : VARIABLES) {
-                    String file = env.get(variable).trim();
-                    if (!file.isEmpty()) all.addAll(pem(Env.folder(variable, file, env.vars()), variable, ui));
+                    String file = vars.getOrDefault(variable, "").trim();
+                    if (!file.isEmpty()) named.addAll(pem(Env.folder(variable, file, vars), variable, warnings));
                 }
-                for (int i = 0; i < all.size(); i++) anchors.setCertificateEntry("ca-" + i, all.get(i));
+                var jdk = manager(null);
+                var files = named.isEmpty() ? null : manager(named);
+                java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager> system = once(() -> {
+                    List<java.security.cert.X509Certificate> all = new ArrayList<>(operatingSystem(os));
+                    bundles.stream().map(Paths::get).filter(Files::isReadable).findFirst().ifPresent(b -> all.addAll(pem(b, b.toString(), warnings)));
+                    return all.isEmpty() ? null : manager(all);
+                });
                 javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-                context.init(null, new javax.net.ssl.TrustManager[] {trustManager(anchors)}, null);
-                return context;
-            } catch (IOException | java.security.GeneralSecurityException e) {
-                throw new CliException(1, "Could not set up TLS: " + Text.describe(e) + ".");
+                context.init(null, new javax.net.ssl.TrustManager[] {new FirstThatTrusts(List.of(() -> jdk, () -> files, system))}, null);
+                return new Loaded(context, warnings);
+            } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                throw e instanceof CliException cli ? cli : new CliException(1, "Could not set up TLS: " + Text.describe(e) + ".");
             }
         }
 
-        private static javax.net.ssl.X509TrustManager trustManager(java.security.KeyStore anchors) throws java.security.GeneralSecurityException {
-            var factory = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(anchors); // null: the JDK's own
-            return List.of(factory.getTrustManagers()).stream().filter(javax.net.ssl.X509TrustManager.class::isInstance)
-                    .map(javax.net.ssl.X509TrustManager.class::cast).findFirst()
-                    .orElseThrow(() -> new java.security.KeyStoreException("no X.509 trust manager"));
+        /** A PKIX trust manager for these authorities; the JDK's own for null. */
+        private static javax.net.ssl.X509ExtendedTrustManager manager(List<java.security.cert.X509Certificate> authorities) {
+            try {
+                var factory = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+                if (authorities == null) {
+                    factory.init((java.security.KeyStore) null);
+                } else {
+                    Set<java.security.cert.TrustAnchor> anchors = new java.util.HashSet<>();
+                    authorities.forEach(c -> anchors.add(new java.security.cert.TrustAnchor(c, null)));
+                    var parameters = new java.security.cert.PKIXBuilderParameters(anchors, new java.security.cert.X509CertSelector());
+                    parameters.setRevocationEnabled(false); // as the JDK's own trust manager does by default
+                    factory.init(new javax.net.ssl.CertPathTrustManagerParameters(parameters));
+                }
+                return List.of(factory.getTrustManagers()).stream().filter(javax.net.ssl.X509ExtendedTrustManager.class::isInstance)
+                        .map(javax.net.ssl.X509ExtendedTrustManager.class::cast).findFirst().orElseThrow();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
-        /** The certificates of a PEM file; one that cannot be read is said once and left out, as Node does. */
-        static List<java.security.cert.X509Certificate> pem(Path file, String from, Ui ui) {
+        /** Made by the first caller; the others wait for it rather than make it again. */
+        private static <T> java.util.function.Supplier<T> once(java.util.function.Supplier<T> make) {
+            return new java.util.function.Supplier<>() {
+                private Optional<T> made;
+
+                @Override public synchronized T get() {
+                    if (made == null) made = Optional.ofNullable(make.get());
+                    return made.orElse(null);
+                }
+            };
+        }
+
+        /** Trusts what the first of its managers that trusts it trusts; the first one's refusal otherwise. */
+        private static final class FirstThatTrusts extends javax.net.ssl.X509ExtendedTrustManager {
+            private interface Check { void by(javax.net.ssl.X509ExtendedTrustManager manager) throws java.security.cert.CertificateException; }
+
+            private final List<java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager>> managers;
+
+            FirstThatTrusts(List<java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager>> managers) { this.managers = managers; }
+
+            private void first(Check check) throws java.security.cert.CertificateException {
+                java.security.cert.CertificateException refusal = null;
+                for (var source : managers) {
+                    var manager = source.get();
+                    if (manager == null) continue;
+                    try {
+                        check.by(manager);
+                        return;
+                    } catch (java.security.cert.CertificateException e) {
+                        if (refusal == null) refusal = e;
+                    }
+                }
+                throw refusal;
+            }
+
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth, java.net.Socket socket)
+                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth, socket)); }
+
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth, javax.net.ssl.SSLEngine engine)
+                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth, engine)); }
+
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth)
+                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth)); }
+
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth, java.net.Socket socket)
+                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth, socket)); }
+
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth, javax.net.ssl.SSLEngine engine)
+                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth, engine)); }
+
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth)
+                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth)); }
+
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return managers.get(0).get().getAcceptedIssuers(); }
+        }
+
+        /** The certificates of a PEM file; one that cannot be read is said and left out, as Node does. */
+        static List<java.security.cert.X509Certificate> pem(Path file, String from, List<String> warnings) {
             try (InputStream in = Files.newInputStream(file)) {
                 return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
                         .filter(java.security.cert.X509Certificate.class::isInstance).map(java.security.cert.X509Certificate.class::cast).toList();
             } catch (IOException | java.security.GeneralSecurityException e) {
-                ui.warn("Warning: ignoring the certificates in " + from + " (" + file + "): " + Text.describe(e) + ".");
+                warnings.add("Warning: ignoring the certificates in " + from + " (" + file + "): " + Text.describe(e) + ".");
                 return List.of();
             }
         }
 
         /** The system's own store where the JDK has a provider for it; none elsewhere. */
-        private static List<java.security.cert.X509Certificate> operatingSystem(Env env) {
-            String os = env.osName().toLowerCase(Locale.ROOT);
+        private static List<java.security.cert.X509Certificate> operatingSystem(String osName) {
+            String os = osName.toLowerCase(Locale.ROOT);
             String type = os.contains("win") ? "Windows-ROOT" : os.contains("mac") ? "KeychainStore" : null;
             if (type == null) return List.of();
             try {
@@ -2159,261 +2275,6 @@ public class login implements Callable<Integer> {
                 return found;
             } catch (IOException | java.security.GeneralSecurityException e) {
                 return List.of(); // not readable here: the JDK's own CAs and the files still count
-            }
-        }
-    }
-
-    /**
-     * What makes a login quick after the callback: the code it will run is loaded and run once before
-     * it is needed, on threads of its own, and nothing of it reaches the dashboard as a request.
-     */
-    static final class Warming {
-        /**
-         * Started first thing in a login, on the other core while picocli parses the command line and the
-         * callback server starts: loads the HTTP client and JSON, and for an https dashboard the TLS context
-         * with its trust store, then does a TLS handshake with each dashboard origin ({@link #handshake}), so
-         * that even a callback that comes at once (a browser already signed in) finds the session to resume.
-         */
-        static void preload(Env env) {
-            daemonThreads("clone-login-preload").newThread(() -> {
-                try {
-                    List<String> origins = origins(env);
-                    if (anyHttps(origins)) javax.net.ssl.SSLContext.getDefault();
-                    new Transport(env, null).close(); // builds the HTTP client, makes no call, so it needs no Ui
-                    Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("", "")));
-                    origins.forEach(origin -> handshake(URI.create(origin), env));
-                } catch (RuntimeException | java.security.NoSuchAlgorithmException e) {
-                    // only an optimisation: the login itself reports what is wrong
-                }
-            }).start();
-        }
-
-        /**
-         * Warms the code a login runs after the callback while the person is still in the browser, one step
-         * after another on a thread of its own, each only if the wait goes on, and none in the first quarter
-         * second (a browser already signed in calls back at once, and its login needs both cores; a person
-         * takes seconds): a throwaway POST through the whole stack to this login's own loopback server
-         * (which answers 404 and ignores it); then, for an https dashboard, one POST over TLS to a server
-         * in this process ({@link LoopbackTls}), which runs the client's own TLS code that a bare
-         * handshake does not.
-         */
-        static void whileWaiting(Transport transport, Env env, java.util.function.BooleanSupplier waiting, int ownPort) {
-            boolean https = anyHttps(origins(env));
-            List<Runnable> steps = List.of(() -> throwawayPost(transport, ownPort), () -> { if (https) LoopbackTls.post(env); });
-            daemonThreads("clone-login-warm").newThread(() -> {
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (Runnable step : steps) {
-                    if (!waiting.getAsBoolean()) return;
-                    try {
-                        step.run();
-                    } catch (RuntimeException e) {
-                        // warming is only an optimisation
-                    }
-                }
-            }).start();
-        }
-
-        /** The dashboard's and the MCP endpoint's origins, once each. */
-        static List<String> origins(Env env) {
-            return List.of(env.dashboard(), env.mcp()).stream().map(Endpoint::origin).distinct().toList();
-        }
-
-        static boolean anyHttps(List<String> origins) {
-            return origins.stream().anyMatch(o -> o.startsWith("https:"));
-        }
-
-        /** One POST through the whole stack to this process's own callback server on that port, which answers 404 and ignores it. */
-        static void throwawayPost(Transport transport, int ownPort) {
-            transport.post("http://127.0.0.1:" + ownPort + "/warm-up", Map.of("Content-Type", "application/json"),
-                    new DashboardApi.ExchangeRequest("", ""), "Warm-up", event -> false);
-        }
-
-        /**
-         * A TLS handshake with an https origin that sends no HTTP request (the server sees a connection
-         * close unused): the certificate is checked as the client will check it, and the client then
-         * resumes this session with the handshake code loaded, since both use the default SSLContext. Not
-         * through a proxy, where it would take a CONNECT the proxy sees.
-         */
-        static void handshake(URI origin, Env env) {
-            if (!"https".equals(origin.getScheme()) || Proxies.forUri(origin, env.vars()).isPresent()) return;
-            int port = origin.getPort() < 0 ? 443 : origin.getPort();
-            int timeout = (int) env.limits().connect().toMillis();
-            try (java.net.Socket raw = new java.net.Socket()) {
-                raw.connect(new InetSocketAddress(origin.getHost(), port), timeout);
-                raw.setSoTimeout(timeout);
-                var tls = (javax.net.ssl.SSLSocket) javax.net.ssl.SSLContext.getDefault().getSocketFactory()
-                        .createSocket(raw, origin.getHost(), port, false);
-                var parameters = tls.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                tls.setSSLParameters(parameters);
-                tls.startHandshake();
-                // TLS 1.3 sends the session ticket after the handshake: say goodbye, and read it on the way to the close
-                tls.shutdownOutput();
-                tls.getInputStream().readNBytes(64 * 1024); // to the close, or a bounded amount from a peer that keeps talking
-            } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-                // warming is only an optimisation: the real call reports what is wrong
-            }
-        }
-    }
-
-    /**
-     * One POST over TLS to an HTTPS server in this process on 127.0.0.1, to warm the HTTP client's own TLS
-     * code (its SSL engine and the flows around it) before the real call needs it. The server's key and
-     * its self-signed certificate are made in memory for this one POST, and only this one client trusts
-     * them. Nothing leaves the machine, and nothing about it is kept.
-     */
-    static final class LoopbackTls {
-        static void post(Env env) {
-            com.sun.net.httpserver.HttpsServer server = null;
-            UnirestInstance client = null;
-            try {
-                java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
-                generator.initialize(256);
-                java.security.KeyPair pair = generator.generateKeyPair();
-                java.security.cert.X509Certificate certificate = selfSigned(pair);
-                server = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(Urls.LOOPBACK, 0), 4);
-                server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context(pair, certificate)));
-                server.createContext("/", exchange -> { try (exchange) { exchange.sendResponseHeaders(404, -1); } });
-                server.setExecutor(Executors.newCachedThreadPool(daemonThreads("clone-login-warm-tls")));
-                server.start();
-                client = new UnirestInstance(new Config());
-                client.config().connectTimeout((int) env.limits().connect().toMillis()).version(HttpClient.Version.HTTP_1_1)
-                        .sslContext(context(null, certificate));
-                client.post("https://127.0.0.1:" + server.getAddress().getPort() + "/warm-up")
-                        .header("Content-Type", "application/json").body("{\"warm\":true}").asEmpty();
-            } catch (IOException | java.security.GeneralSecurityException e) {
-                // warming is only an optimisation
-            } finally {
-                if (client != null) Transport.stopSelector(client);
-                if (server != null) server.stop(0);
-            }
-        }
-
-        /** A server's context with the key and certificate, or (no key) a client's that trusts the certificate alone. */
-        private static javax.net.ssl.SSLContext context(java.security.KeyPair pair, java.security.cert.X509Certificate certificate)
-                throws IOException, java.security.GeneralSecurityException {
-            char[] password = new char[0];
-            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-            if (pair != null) {
-                store.setKeyEntry("warm", pair.getPrivate(), password, new java.security.cert.Certificate[] {certificate});
-                var keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(store, password);
-                context.init(keys.getKeyManagers(), null, null);
-            } else {
-                store.setCertificateEntry("warm", certificate);
-                var trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-                trust.init(store);
-                context.init(null, trust.getTrustManagers(), null);
-            }
-            return context;
-        }
-
-        /** An X.509 v3 certificate for 127.0.0.1 (CN=localhost), valid for a day, signed by its own key: DER by hand. */
-        static java.security.cert.X509Certificate selfSigned(java.security.KeyPair pair) throws java.security.GeneralSecurityException {
-            byte[] ecdsaWithSha256 = der(0x30, der(0x06, new byte[] {0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x04, 0x03, 0x02}));
-            byte[] name = der(0x30, der(0x31, der(0x30, der(0x06, new byte[] {0x55, 0x04, 0x03}), der(0x0C, ascii("localhost")))));
-            DateTimeFormatter utcTime = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
-            Instant now = Instant.now();
-            byte[] validity = der(0x30, der(0x17, ascii(utcTime.format(now.minusSeconds(3600)))), der(0x17, ascii(utcTime.format(now.plusSeconds(86400)))));
-            byte[] subjectAltNameIp = der(0xA3, der(0x30, der(0x30, der(0x06, new byte[] {0x55, 0x1D, 0x11}),
-                    der(0x04, der(0x30, der(0x87, new byte[] {127, 0, 0, 1}))))));
-            byte[] toBeSigned = der(0x30, der(0xA0, der(0x02, new byte[] {2})), der(0x02, new byte[] {1}), ecdsaWithSha256, name, validity, name,
-                    pair.getPublic().getEncoded(), subjectAltNameIp);
-            java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
-            signer.initSign(pair.getPrivate());
-            signer.update(toBeSigned);
-            byte[] signature = signer.sign();
-            byte[] bits = new byte[signature.length + 1]; // a BIT STRING: no unused bits, then the signature
-            System.arraycopy(signature, 0, bits, 1, signature.length);
-            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new java.io.ByteArrayInputStream(der(0x30, toBeSigned, ecdsaWithSha256, der(0x03, bits))));
-        }
-
-        /** One DER element: its tag, its definite length, then its parts. */
-        static byte[] der(int tag, byte[]... parts) {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            for (byte[] part : parts) body.writeBytes(part);
-            int n = body.size();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write(tag);
-            if (n >= 0x100) out.writeBytes(new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n});
-            else if (n >= 0x80) out.writeBytes(new byte[] {(byte) 0x81, (byte) n});
-            else out.write(n);
-            out.writeBytes(body.toByteArray());
-            return out.toByteArray();
-        }
-
-        private static byte[] ascii(String text) { return text.getBytes(StandardCharsets.US_ASCII); }
-    }
-
-    /**
-     * JBang's //CDS: the first run of each build writes the classes it loaded to an archive beside the
-     * script's jar (-XX:ArchiveClassesAtExit), and every later run maps them instead of loading them,
-     * which takes a tenth to a quarter of a second off a login. Two things JBang leaves to the script:
-     * that first run may be a status or a set, so when this run is the one writing the archive it also
-     * loads what a login needs, without the network, before it exits; and the one archive serves every
-     * JDK that runs the jar, while another JDK's archive makes the JVM drop class sharing altogether
-     * (status on JDK 25 went from 0.13 s to 0.24 s with JDK 17's), so such an archive is deleted, and
-     * the next run writes one for the JDK in use. The archive's own header names the JDK that wrote it.
-     */
-    static final class ClassArchive {
-        /** At the end of each run: the archive beside login.jar written with a login's classes, or removed if another JDK wrote it. */
-        static void tend(Env env) {
-            Path archive = beside();
-            if (archive == null) return;
-            if (!Files.exists(archive)) {
-                if (dumping()) loadTheLoginPath(env);
-            } else if (!writtenByThisJdk(archive)) {
-                try {
-                    Files.deleteIfExists(archive);
-                } catch (IOException e) {
-                    // in use elsewhere (Windows) or read-only: the JVM keeps ignoring it
-                }
-            }
-        }
-
-        /** login.jsa beside the login.jar this class came from, or null when it did not come from JBang's login.jar. */
-        static Path beside() {
-            try {
-                Path jar = Paths.get(login.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                return jar.getFileName().toString().equals("login.jar") ? jar.resolveSibling("login.jsa") : null;
-            } catch (URISyntaxException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        /** Whether the JVM writes the archive at exit: JBang asks for it when there is none yet. */
-        static boolean dumping() {
-            return ProcessHandle.current().info().arguments()
-                    .map(args -> List.of(args).stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))).orElse(false);
-        }
-
-        /** The header begins with the writing JVM's name, its version in brackets: "OpenJDK 64-Bit Server VM (17.0.15+6) for ...". */
-        static boolean writtenByThisJdk(Path archive) {
-            byte[] header = new byte[4096];
-            try (InputStream in = Files.newInputStream(archive)) {
-                String text = new String(header, 0, Math.max(0, in.readNBytes(header, 0, header.length)), StandardCharsets.ISO_8859_1);
-                return text.contains("(" + System.getProperty("java.vm.version") + ")");
-            } catch (IOException e) {
-                return true; // unreadable: nothing to judge it by, and nothing to gain by deleting it
-            }
-        }
-
-        /** A login's classes, loaded by doing its steps against this process: the callback server, a POST to it, one over TLS. */
-        static void loadTheLoginPath(Env env) {
-            PrintWriter nowhere = new PrintWriter(OutputStream.nullOutputStream());
-            Ui ui = Ui.of(env, nowhere, nowhere, false, false);
-            try (Receiver receiver = Receiver.start(0, "archive", ui); Transport transport = new Transport(env, ui)) {
-                Warming.throwawayPost(transport, receiver.port());
-                LoopbackTls.post(env);
-            } catch (RuntimeException e) {
-                // the archive holds less; nothing else changes
             }
         }
     }
@@ -3446,9 +3307,9 @@ public class login implements Callable<Integer> {
             return message.isBlank() ? "no reason given" : message;
         }
 
-        /** A message without the Java class names some carry ("…: sun.security.…Exception: …"): none reaches a person. */
+        /** A message without the Java class names some carry ("...: sun.security....Exception: ..."): none reaches a person. */
         static String withoutClassNames(String message) {
-            return message.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "").trim();
+            return message.replaceAll("(?:class )?\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)?\\b:?\\s*", "").trim();
         }
     }
 

@@ -96,7 +96,7 @@ class BrowserTest {
             List<String> requests = r.errLines().stream().filter(l -> l.startsWith("[verbose] Callback server: "))
                     .map(l -> l.substring("[verbose] Callback server: ".length())).toList();
             assertEquals(1, requests.stream().filter("GET /callback"::equals).count(), requests.toString());
-            assertTrue(List.of("GET /callback", "GET /favicon.ico", "POST /warm-up").containsAll(requests), requests.toString());
+            assertTrue(List.of("GET /callback", "GET /favicon.ico").containsAll(requests), requests.toString());
             r.assertNoSecrets(KEY, Contract.CODE).assertNoStackTrace();
         }
     }

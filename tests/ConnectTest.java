@@ -61,8 +61,7 @@ class ConnectTest {
      */
     @Test void eventStreamsHeldOpenAfterTheAnswerStillConnect() throws IOException {
         dash.initialize("mcp-initialize-sse-held-open").startSession("mcp-start-session-sse-held-open");
-        Harness.Tool tool = tool().configure(e -> e.withLimits(new login.Env.Limits(login.Env.Limits.CONTRACT.connect(),
-                java.time.Duration.ofSeconds(5), login.Env.Limits.CONTRACT.lockWait())));
+        Harness.Tool tool = tool().configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withResponse(java.time.Duration.ofSeconds(5))));
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
         Harness.Result r = tool.run("connect");

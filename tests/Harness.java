@@ -52,7 +52,8 @@ final class Harness {
     static final List<String> TOOL_VARIABLES = List.of("CLONE_API_TOKEN", "CLONE_DASHBOARD_URL", "CLONE_MCP_URL",
             "CLONE_LOOP_AGENT_ID", "PLUGIN_DATA", "PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA", "CLAUDE_PLUGIN_ROOT", "CODEX_HOME",
             "CODEX_SESSION_ID", "CODEX_THREAD_ID", "BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR", "HTTPS_PROXY",
-            "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+            "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
+            "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "JBANG_LAUNCH_CMD");
     /** The @ResourceLock of classes that run ./jbang with this user's JBang cache: two first compiles of one script would collide. */
     static final String JBANG_CACHE = "the user's JBang cache";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -365,6 +366,11 @@ final class Harness {
         if (WINDOWS) command.addAll(List.of("cmd.exe", "/c", launcher.replace("/", "\\") + ".cmd"));
         else command.add(launcher);
         command.addAll(List.of(args));
+        return jbang(command, tool, cwd, extra);
+    }
+
+    /** Any command that runs the launcher (through a shell, another user), with the same environment. */
+    static Running jbang(List<String> command, Tool tool, Path cwd, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(tool.env);
         String userHome = System.getProperty("user.home");
         env.put("JBANG_DIR", System.getenv().getOrDefault("JBANG_DIR", Paths.get(userHome, ".jbang").toString()));

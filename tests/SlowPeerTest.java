@@ -51,8 +51,7 @@ class SlowPeerTest {
 
     /** The tool, in this JVM, with {@link #DEADLINE} for a whole answer. */
     static Harness.Tool deadline(Harness.Tool tool) {
-        return tool.configure(e -> e.withLimits(new login.Env.Limits(login.Env.Limits.CONTRACT.connect(), DEADLINE,
-                login.Env.Limits.CONTRACT.lockWait())));
+        return tool.configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withResponse(DEADLINE)));
     }
 
     Harness.Running login(Harness.Tool tool) {

@@ -6,8 +6,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,17 +94,14 @@ class TrustTest {
     @Test
     void theOperatingSystemsBundleIsTrusted() throws Exception {
         Path bundle = Files.copy(Tls.caPem(), tmp.resolve("ca-certificates.crt"));
-        StringWriter sink = new StringWriter();
-        login.Env env = login.Env.of(Map.of(), tmp);
-        login.Ui ui = login.Ui.of(env, new PrintWriter(sink), new PrintWriter(sink), false, false);
-        HttpClient withBundle = HttpClient.newBuilder().sslContext(login.Trust.context(env, ui, List.of(tmp.resolve("absent").toString(),
-                bundle.toString()))).build();
-        HttpClient without = HttpClient.newBuilder().sslContext(login.Trust.context(env, ui, List.of())).build();
+        login.Trust.Loaded withBundle = login.Trust.load(Map.of(), "Linux", List.of(tmp.resolve("absent").toString(), bundle.toString()));
+        login.Trust.Loaded without = login.Trust.load(Map.of(), "Linux", List.of());
         HttpRequest request = HttpRequest.newBuilder(URI.create(dash.url() + "/anything")).build();
 
-        assertEquals(404, withBundle.send(request, HttpResponse.BodyHandlers.discarding()).statusCode(), "the fake answered over TLS");
-        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> without.send(request, HttpResponse.BodyHandlers.discarding())) instanceof javax.net.ssl.SSLException);
-        assertEquals("", sink.toString());
+        assertEquals(404, HttpClient.newBuilder().sslContext(withBundle.context()).build().send(request, HttpResponse.BodyHandlers.discarding())
+                .statusCode(), "the fake answered over TLS");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> HttpClient.newBuilder().sslContext(without.context())
+                .build().send(request, HttpResponse.BodyHandlers.discarding())) instanceof javax.net.ssl.SSLException);
+        assertEquals(List.of(), withBundle.warnings());
     }
 }

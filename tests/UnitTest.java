@@ -365,7 +365,8 @@ class UnitTest {
 
     @Test
     void theToolWaitsWhatTheContractSays() {
-        assertEquals(new login.Env.Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20)), login.Env.Limits.CONTRACT);
+        assertEquals(new login.Env.Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofMillis(1500)),
+                login.Env.Limits.CONTRACT);
         assertEquals(login.Env.Limits.CONTRACT, login.Env.system().limits(), "the script's own runs wait the contract's times");
     }
 
