@@ -4,6 +4,7 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -117,7 +118,26 @@ class LauncherTest {
     @DisabledOnOs(OS.WINDOWS)
     void worksUnderGitBashWhereJavaEndsLinesWithCarriageReturns(@TempDir Path tmp) throws Exception {
         Path realJdk = Paths.get(System.getProperty("java.home"));
-        Path jdk = Files.createDirectories(tmp.resolve("windows-like-jdk"));
+        Path jdk = linkedJdk(tmp);
+        Path javaScript = Files.writeString(jdk.resolve("bin/java"), "#!/bin/sh\n"
+                + "case \" $* \" in *\" dev.jbang.Main \"*) out=$(\"" + realJdk.resolve("bin/java") + "\" \"$@\"); rc=$?; "
+                + "printf '%s\\n' \"$out\" | sed 's/$/\\r/'; exit $rc;; esac\n"
+                + "exec \"" + realJdk.resolve("bin/java") + "\" \"$@\"\n");
+        Path shims = Files.createDirectories(tmp.resolve("shims"));
+        Path uname = Files.writeString(shims.resolve("uname"), "#!/bin/sh\necho MINGW64_NT-10.0-19045\n");
+        for (Path script : List.of(javaScript, uname)) Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of("JAVA_HOME", jdk.toString(),
+                "PATH", shims + ":" + System.getenv("PATH"), "JBANG_NO_CDS", "1"), "login.java", "status");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines());
+    }
+
+    /** A JDK of its own folder (its files linked, bin/java a copy of the link that a test may replace): the launcher keys its archive by the folder. */
+    static Path linkedJdk(Path tmp) throws IOException {
+        Path realJdk = Paths.get(System.getProperty("java.home"));
+        Path jdk = Files.createDirectories(tmp.resolve("jdk"));
         try (var entries = Files.list(realJdk)) {
             for (Path entry : entries.filter(e -> !e.getFileName().toString().equals("bin")).toList()) {
                 Files.createSymbolicLink(jdk.resolve(entry.getFileName()), entry);
@@ -127,19 +147,67 @@ class LauncherTest {
         try (var tools = Files.list(realJdk.resolve("bin"))) {
             for (Path tool : tools.filter(t -> !t.getFileName().toString().equals("java")).toList()) Files.createSymbolicLink(bin.resolve(tool.getFileName()), tool);
         }
-        Path javaScript = Files.writeString(bin.resolve("java"), "#!/bin/sh\n"
-                + "case \" $* \" in *\" dev.jbang.Main \"*) out=$(\"" + realJdk.resolve("bin/java") + "\" \"$@\"); rc=$?; "
-                + "printf '%s\\n' \"$out\" | sed 's/$/\\r/'; exit $rc;; esac\n"
-                + "exec \"" + realJdk.resolve("bin/java") + "\" \"$@\"\n");
-        Path shims = Files.createDirectories(tmp.resolve("shims"));
-        Path uname = Files.writeString(shims.resolve("uname"), "#!/bin/sh\necho MINGW64_NT-10.0-19045\n");
-        for (Path script : List.of(javaScript, uname)) Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return jdk;
+    }
 
-        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of("JAVA_HOME", jdk.toString(),
-                "PATH", shims + ":" + System.getenv("PATH")), "login.java", "status");
+    /**
+     * A checkout used read-only (a shared or baked-in one): the launcher takes no lock there and makes no
+     * class-data archive for JBang's JVM (a JDK that has none yet: this one's own folder), and the run works.
+     * (Writing the archive into a read-only folder made JDK 25 refuse to start.) Read-only through a private
+     * read-only bind mount, as root ignores file modes.
+     */
+    @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void aReadOnlyCheckoutStillRuns(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare")),
+                "needs root and unshare");
+        Path jdk = linkedJdk(tmp);
+        Files.createSymbolicLink(jdk.resolve("bin/java"), Paths.get(System.getProperty("java.home"), "bin", "java"));
+        Path launcherFolder = Harness.repo().resolve(".jbang");
+        String readOnly = "mount --bind " + Harness.shellQuote(launcherFolder.toString()) + " " + Harness.shellQuote(launcherFolder.toString())
+                + " && mount -o remount,bind,ro " + Harness.shellQuote(launcherFolder.toString()) + " && exec ./jbang login.java status";
+        Harness.Result r = Harness.jbang(List.of("unshare", "-m", "bash", "-c", readOnly), new Harness.Tool(tmp), Harness.repo(),
+                Map.of("JAVA_HOME", jdk.toString())).closeInput().waitFor(java.time.Duration.ofMinutes(3));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(demoStatus(tmp), r.outLines(), r.toString());
+    }
+
+    /**
+     * The launcher's class-data archive for JBang's JVM, cut short (a checkout copied or restored
+     * incompletely): never mapped (mapped, it kills the JVM with SIGBUS on JDK 17), removed, and made anew.
+     * A copy of the launcher and its jar, so that the archive is this test's own.
+     */
+    @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void aTruncatedLauncherArchiveIsNotUsed(@TempDir Path tmp) throws Exception {
+        Path copy = Files.createDirectories(tmp.resolve("checkout/.jbang"));
+        Files.copy(Harness.repo().resolve("jbang"), copy.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        try (var jars = Files.list(Harness.repo().resolve(".jbang"))) {
+            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) Files.copy(jar, copy.resolve(jar.getFileName()));
+        }
+        String launcher = copy.resolveSibling("jbang").toString();
+        String script = Harness.repo().resolve("login.java").toString();
+        assertEquals(0, launch(tmp, tmp, launcher, null, Map.of(), script, "status").exit());
+        List<Path> archives;
+        try (var files = Files.list(copy)) {
+            archives = files.filter(f -> f.toString().endsWith(".jsa")).toList();
+        }
+        assertEquals(1, archives.size(), "the first run made one: " + archives);
+        Path archive = archives.get(0);
+        long whole = Files.size(archive);
+        archive.toFile().setWritable(true);
+        try (var channel = java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(whole / 2);
+        }
+
+        Harness.Result r = launch(tmp, tmp, launcher, null, Map.of(), script, "status");
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(demoStatus(tmp), r.outLines());
+        assertEquals(demoStatus(tmp), r.outLines(), r.toString());
+        assertEquals(whole, Files.size(archive), "made anew, whole");
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList(), "no crash report");
+        }
     }
 
     @Test
