@@ -5,6 +5,7 @@
 //DEPS com.konghq:unirest-java-core:4.10.1
 //DEPS com.konghq:unirest-modules-gson:4.10.1
 //DEPS com.google.code.gson:gson:2.13.2
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //DESCRIPTION JBang's own floor for the benchmark: a hello-world with login.java's dependencies and JVM options.
 
 public class JBangFloor {
