@@ -35,6 +35,8 @@
 //SOURCES WholeProcessTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
+package clone.login;
+
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.discovery.DiscoverySelectors;

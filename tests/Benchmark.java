@@ -5,6 +5,8 @@
 //SOURCES Tls.java
 //DESCRIPTION Medians of clone-login's start-up and login timings, beside the Node original when present: ./jbang tests/Benchmark.java [runs]
 
+package clone.login;
+
 import javax.net.ssl.SSLContext;
 
 import java.io.BufferedReader;

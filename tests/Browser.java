@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;

@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

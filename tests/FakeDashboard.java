@@ -5,6 +5,8 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES Tls.java
 
+package clone.login;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -409,7 +412,7 @@ final class Harness {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(scriptJavaOptions());
-        command.addAll(List.of("-cp", classPath, "login"));
+        command.addAll(List.of("-cp", classPath, login.class.getName()));
         return command;
     }
 

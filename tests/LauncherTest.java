@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -58,7 +61,7 @@ class LauncherTest {
     @Test
     void theSuiteSaysWhenNoTestClassHasThatName(@TempDir Path tmp) {
         String javaCommand = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Harness.Result r = Harness.Running.start(List.of(javaCommand, "-cp", System.getProperty("java.class.path"), "AllTests", "UnitTest", "NoSuchTest"),
+        Harness.Result r = Harness.Running.start(List.of(javaCommand, "-cp", System.getProperty("java.class.path"), AllTests.class.getName(), "UnitTest", "NoSuchTest"),
                 Map.of(), tmp).closeInput().waitFor(java.time.Duration.ofMinutes(1));
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().startsWith("No test class named NoSuchTest."), r.toString());
@@ -195,6 +198,7 @@ class LauncherTest {
         assertEquals(1, archives.size(), "the first run made one: " + archives);
         Path archive = archives.get(0);
         long whole = Files.size(archive);
+        assertTrue(archive.getFileName().toString().endsWith("-" + whole + ".jsa"), "named by its size: " + archive);
         archive.toFile().setWritable(true);
         try (var channel = java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(whole / 2);
@@ -204,7 +208,13 @@ class LauncherTest {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines(), r.toString());
-        assertEquals(whole, Files.size(archive), "made anew, whole");
+        try (var files = Files.list(copy)) {
+            List<Path> now = files.filter(f -> f.toString().endsWith(".jsa")).toList();
+            assertEquals(1, now.size(), "the cut archive was removed and one made anew: " + now);
+            String name = now.get(0).getFileName().toString();
+            assertEquals(name.substring(name.lastIndexOf('-') + 1, name.length() - ".jsa".length()), Long.toString(Files.size(now.get(0))),
+                    "made anew, whole, and named by its size");
+        }
         try (var files = Files.list(tmp)) {
             assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList(), "no crash report");
         }

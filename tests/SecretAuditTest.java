@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

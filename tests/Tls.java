@@ -1,5 +1,7 @@
 //DEPS org.bouncycastle:bcpkix-jdk18on:1.87
 
+package clone.login;
+
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;

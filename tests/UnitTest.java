@@ -1,3 +1,6 @@
+
+package clone.login;
+
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
