@@ -10,6 +10,7 @@
 
 package clone.login;
 
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -19,11 +20,12 @@ import com.google.gson.Strictness;
 import com.google.gson.annotations.SerializedName;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import com.google.gson.stream.JsonWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import kong.unirest.core.Config;
+import kong.unirest.core.HttpRequest;
 import kong.unirest.core.HttpRequestWithBody;
+import kong.unirest.core.HttpResponse;
 import kong.unirest.core.Proxy;
 import kong.unirest.core.RawResponse;
 import kong.unirest.core.UnirestException;
@@ -34,92 +36,51 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
-import java.io.StringReader;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URISyntaxException;
-import java.net.URLEncoder;
+import javax.net.ssl.*;
+import java.io.*;
+import java.net.*;
 import java.net.http.HttpClient;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.AclEntry;
-import java.nio.file.attribute.AclEntryPermission;
-import java.nio.file.attribute.AclEntryType;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import java.nio.channels.*;
+import java.nio.charset.*;
+import java.nio.file.*;
+import java.nio.file.attribute.*;
+import java.security.*;
+import java.security.cert.*;
+import java.time.*;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.*;
+import java.util.function.*;
+import java.util.regex.*;
+import java.util.stream.*;
 
-// ============================================================================================
-// The command tree: the root command (main, wiring, how failures are told), then one class per command
-// ============================================================================================
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.WRITE;
 
+/**
+ * clone-login: gets a private Clone API key through a browser login and stores it where the Clone Loop
+ * plugin reads it (../shared/contract.md is the contract, the README its reference).
+ *
+ * <p>The file reads top to bottom: the command tree and how a failure is told; what every command runs on
+ * (Env, the one error, what a run did); the login flow and its seams (a browser, a code receiver, the
+ * dashboard), each an interface the flow is handed; the judge of a callback address; the receiver and its
+ * pages; the dashboard over HTTP; the key store; output; small helpers. From JShell or another script, the
+ * public methods below do what the commands do.
+ */
 @Command(name = "clone-login", mixinStandardHelpOptions = true, version = "clone-login " + login.VERSION,
         description = {"Log in to Clone in the browser and store the private Clone API key",
                 "where the Clone Loop plugin (Claude Code, Codex) reads it.",
@@ -129,62 +90,80 @@ import java.util.regex.Pattern;
         footer = {"", "Key priority: CLONE_API_TOKEN, then the plugin config file, then the public demo key.",
                 "Exit codes: 0 done, 1 failed, 2 usage, 3 stored but shadowed by CLONE_API_TOKEN, 130 interrupted."})
 public class login implements Callable<Integer> {
-    static final String VERSION = "1.0.0";
-    static final String DEMO_TOKEN = "clone_yc-reviewer-public-demo-2026";
+    public static final String VERSION = "1.0.0";
+    public static final String DEMO_TOKEN = "clone_yc-reviewer-public-demo-2026";
     static final String AUTH_FILE = "auth.local.json";
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Show each step and HTTP status on standard error, and stack traces on failure.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show each step and HTTP status on standard error, and stack traces on failure.")
     boolean verbose;
 
-    @Option(names = "--json", scope = CommandLine.ScopeType.INHERIT,
-            description = "Print one JSON object on standard output; everything else goes to standard error.")
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print one JSON object on standard output; everything else goes to standard error.")
     boolean json;
 
     final Env env;
+    final Seams seams;
     private final PrintWriter out;
     private final PrintWriter err;
-    /** What this run did and what is in effect after it: the --json object, printed once, at the end or with the error. */
-    final Summary summary = new Summary();
+    /** What this run did so far, which --json tells at the end, whatever the end. */
+    final Progress progress = new Progress();
 
-    login(Env env, PrintWriter out, PrintWriter err) {
+    login(Env env, Seams seams, PrintWriter out, PrintWriter err) {
         this.env = env;
+        this.seams = seams;
         this.out = out;
         this.err = err;
     }
 
-    public static void main(String[] args) {
-        // The JDK turns Basic off for proxy CONNECT tunnels by default; company proxies ask for it.
-        // A value the user set with -D is theirs to keep.
-        if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
-            System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
-        }
+    // ---- for JShell and other scripts: what the commands do, quietly, for this process's environment ----
+
+    /** The key in effect (what status shows): CLONE_API_TOKEN, else the stored key, else the public demo key. */
+    public static ResolvedKey effectiveKey() { return KeyState.read(Env.system(), KeyStore.of(Env.system())).effective(); }
+
+    /** Stores a key (what set does) and returns the file it went to; refuses what is no Clone API key. */
+    public static Path store(String key) {
         Env env = Env.system();
-        // A login's trust store loads on the other core while picocli, which takes as long, parses the command line.
-        if (List.of(args).contains("login")) daemonThreads("clone-login-trust").newThread(() -> {
-            try {
-                env.trust().get();
-            } catch (RuntimeException e) {
-                // the login says what is wrong when it needs the trust
-            }
-        }).start();
-        PrintWriter out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
-        int exit;
-        if (isPlainStatus(args)) {
-            exit = new login(env, out, err).plainStatus();
-        } else {
-            exit = newCommandLine(env, out, err).execute(args);
-        }
-        System.exit(exit);
+        Keys.requireValid(key.trim(), "The key", "it was not stored");
+        KeyStore store = KeyStore.of(env);
+        store.write(key.trim(), env.clock(), Ui.quiet(env));
+        return store.configPath();
     }
 
-    /**
-     * No arguments, or just "status": the call agents make at every start, answered without picocli, whose
-     * model of every command costs more than the status itself (about 0.13 s of a 0.3 s run). Same lines,
-     * same exit codes: it runs what the status command runs, and reports a failure the same way.
-     */
-    static boolean isPlainStatus(String[] args) {
-        return args.length == 0 || (args.length == 1 && args[0].equals("status"));
+    /** Deletes the stored key (what clear does) and returns the files deleted. */
+    public static List<Path> clear() { return KeyStore.of(Env.system()).clear(Ui.quiet(Env.system())); }
+
+    /** Connects the key in effect to the Clone Dashboard (what connect does) and returns the session's page. */
+    public static String connect() {
+        Env env = Env.system();
+        try (Dashboard dashboard = Seams.REAL.dashboard().open(env, Ui.quiet(env), null)) {
+            return Connection.of(env, Ui.quiet(env), dashboard, KeyState.read(env, KeyStore.of(env)).effective()).dashboardUrl();
+        }
+    }
+
+    /** Logs in through the browser (what login does, its lines on standard error) and returns the exit code. */
+    public static int signIn(String... options) {
+        List<String> args = new ArrayList<>(List.of("login"));
+        args.addAll(List.of(options));
+        Env env = Env.system();
+        PrintWriter err = utf8(FileDescriptor.err);
+        return newCommandLine(env, err, err).execute(args.toArray(String[]::new));
+    }
+
+    // ---- the process ----
+
+    public static void main(String[] args) {
+        allowBasicForProxyTunnels();
+        Env env = Env.system();
+        // a login's trust store loads on the other core while picocli, which takes as long, parses the command line
+        if (List.of(args).contains("login")) Background.run(() -> env.trust().get());
+        PrintWriter out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
+        // no arguments or just "status", the call agents make at every start: answered without picocli's model (0.16 s)
+        boolean plainStatus = args.length == 0 || (args.length == 1 && args[0].equals("status"));
+        System.exit(plainStatus ? new login(env, Seams.REAL, out, err).plainStatus() : newCommandLine(env, out, err).execute(args));
+    }
+
+    /** The JDK turns Basic off for proxy CONNECT tunnels; company proxies ask for it. A value set with -D stays. */
+    static void allowBasicForProxyTunnels() {
+        if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
     }
 
     int plainStatus() {
@@ -196,15 +175,16 @@ public class login implements Callable<Integer> {
     }
 
     /** UTF-8 whatever the locale (a container without one would print '?'), as the Node command does. */
-    private static PrintWriter utf8(FileDescriptor fd) {
+    static PrintWriter utf8(FileDescriptor fd) {
         return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
     }
 
-    /** The one place that wires picocli: tests build their own with their own Env and writers. */
-    static CommandLine newCommandLine(Env env, PrintWriter out, PrintWriter err) {
-        login root = new login(env, out, err);
-        CommandLine cmd = new CommandLine(root);
-        cmd.setOut(out).setErr(err);
+    static CommandLine newCommandLine(Env env, PrintWriter out, PrintWriter err) { return newCommandLine(env, Seams.REAL, out, err); }
+
+    /** The one place that wires picocli, with the seams a login uses: tests give their own. */
+    static CommandLine newCommandLine(Env env, Seams seams, PrintWriter out, PrintWriter err) {
+        login root = new login(env, seams, out, err);
+        CommandLine cmd = new CommandLine(root).setOut(out).setErr(err);
         // help in colour only where this run's Env says so (not picocli's own look at the JVM's console)
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(env.colour() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
         cmd.setExecutionExceptionHandler((ex, commandLine, parsed) -> root.report(ex));
@@ -213,93 +193,81 @@ public class login implements Callable<Integer> {
         return cmd;
     }
 
-    /** -h/--help and -V/--version on every command, picocli's own (help, generate-completion) included, all naming this tool's version. */
+    /** -h/--help and -V/--version on every command, picocli's own (help, generate-completion) included. */
     private static void helpAndVersionEverywhere(CommandLine cmd) {
         CommandSpec spec = cmd.getCommandSpec();
         spec.version("clone-login " + VERSION);
         if (spec.findOption("--help") == null) {
-            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
-                    .description("Show this help message and exit.").build());
+            spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
         }
         if (spec.findOption("--version") == null) {
-            spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
-                    .description("Print version information and exit.").build());
+            spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
         }
         cmd.getSubcommands().values().forEach(login::helpAndVersionEverywhere);
     }
 
     @Override public Integer call() {
-        Ui ui = ui();
         KeyState state = KeyState.read(env, KeyStore.of(env));
-        Status.show(ui, state);
-        return done(ui, state, 0);
+        Status.show(ui(), state);
+        return done(state, 0);
     }
 
-    Ui ui() {
-        return Ui.of(env, out, err, verbose, json);
-    }
+    Ui ui() { return Ui.of(env, out, err, verbose, json); }
 
-    /** Ends a command that succeeded: the key state after it goes into the summary, which --json prints. */
-    int done(Ui ui, KeyState after, int exit) {
-        summary.effective(after);
-        if (ui.json()) ui.json(summary);
+    /** Ends a command that ran to its end: --json tells what it did and the key state after it. */
+    int done(KeyState after, int exit) {
+        if (json) ui().json(Summary.of(progress, after, null, exit));
         return exit;
     }
 
     /**
-     * The single place where a failure becomes a message and an exit code. Under --json the one object
-     * says what happened before it (stored, connected); under --verbose a fault gets its stack trace, an
-     * expected outcome (a timeout, a refused state, a cancel) none.
+     * The one place where a failure becomes a message and an exit code. Under --json the one object says
+     * what happened before it; under --verbose a fault gets its stack trace, an expected outcome none.
      */
     int report(Exception ex) {
-        int code;
-        String message;
-        if (ex instanceof CliException cli) {
-            code = cli.exitCode;
-            message = cli.getMessage();
-        } else if (ex instanceof InterruptedException) {
-            code = 130;
-            message = "Interrupted.";
-        } else {
-            code = 1;
-            message = "Unexpected error: " + Text.describe(ex) + (verbose ? "" : " (run with --verbose for details)");
-        }
+        CliException failure = ex instanceof CliException cli ? cli : ex instanceof InterruptedException ? CliException.interrupted()
+                : new CliException(1, "Unexpected error: " + Text.describe(ex) + (verbose ? "" : " (run with --verbose for details)"));
         Ui ui = ui();
-        if (json) ui.json(summary.failed(ui.safe(message), code));
-        ui.error(message);
-        boolean outcome = code == 130 || (ex instanceof CliException cli && cli.expected);
-        if (verbose && !outcome) ui.trace(ex);
-        return code;
+        if (json) ui.json(Summary.of(progress, progress.state, ui.safe(failure.getMessage()), failure.exitCode));
+        if (!failure.said) ui.error(failure.getMessage());
+        if (verbose && !failure.expected) ui.trace(ex);
+        return failure.exitCode;
     }
 
     static int reportUsage(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        String message = Text.clean(UsageWords.withoutSecrets(ex, args), true);
+        Env env = ((login) cmd.getCommandSpec().root().userObject()).env;
+        String message = Text.clean(UsageWords.withoutSecrets(ex, args, env), true);
         int code = cmd.getCommandSpec().exitCodeOnInvalidInput();
-        if (jsonRequested(args)) {
-            cmd.getOut().print(Json.GSON.toJson(new Summary().usageError(message, code)) + "\n");
-            cmd.getOut().flush();
-        }
+        if (jsonRequested(args)) cmd.getOut().print(Json.GSON.toJson(Summary.usageError(message, code)) + "\n");
+        cmd.getOut().flush();
+        PrintWriter err = cmd.getErr();
         err.print(message + "\n");
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-        Env env = ((login) cmd.getCommandSpec().root().userObject()).env;
         String command = cmd.getCommandSpec().qualifiedName().replaceFirst("^clone-login ?", "");
         err.print("See " + env.quoted((command.isEmpty() ? "" : command + " ") + "--help") + " for usage.\n");
         err.flush();
         return code;
     }
 
+    /** Whether --json came before any "--": a usage error still owes such a caller its one JSON object. */
+    static boolean jsonRequested(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--")) return false;
+            if (arg.equals("--json")) return true;
+        }
+        return false;
+    }
+
     /**
-     * A usage error says what was wrong without repeating an argument that may hold a secret: picocli
-     * quotes what it could not use, and an agent that forgets --finish passes an unspent code and its
-     * state, a key may be typed in the wrong place. Such words are left out, and an address gets the hint
-     * that --finish takes it.
+     * A usage error says what was wrong without repeating an argument that may hold a secret (picocli quotes
+     * what it could not use): an agent that forgets --finish passes an unspent code and its state. An
+     * address gets the hint that --finish takes it.
      */
     static final class UsageWords {
         private static final Pattern TOKEN_LIKE = Pattern.compile("[A-Za-z0-9_.~+/=%-]{12,}");
 
-        static String withoutSecrets(ParameterException ex, String[] args) {
+        static String withoutSecrets(ParameterException ex, String[] args, Env env) {
             List<String> secrets = List.of(args).stream().filter(UsageWords::secretShaped).filter(ex.getMessage()::contains).toList();
             if (secrets.isEmpty()) return ex.getMessage();
             String message = ex.getMessage();
@@ -312,7 +280,6 @@ public class login implements Callable<Integer> {
                 }
             }
             if (secrets.stream().anyMatch(a -> a.contains("/callback") || a.contains("code=") || a.contains("state="))) {
-                Env env = ((login) ex.getCommandLine().getCommandSpec().root().userObject()).env;
                 message += " The address the browser ended on goes to --finish: " + env.command("login --finish '<address>'")
                         + " (or " + env.quoted("login --finish -") + " to paste it).";
             }
@@ -327,37 +294,29 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** Whether --json came before any "--": a usage error still owes such a caller its one JSON object. */
-    static boolean jsonRequested(String[] args) {
-        for (String arg : args) {
-            if (arg.equals("--")) return false;
-            if (arg.equals("--json")) return true;
-        }
-        return false;
-    }
+    // ---- the commands ----
 
     @Command(name = "status", description = "Show the effective key: where it comes from, masked, and the config path.")
     static final class Status implements Callable<Integer> {
         @ParentCommand login root;
-        @Option(names = "--check", description = "Also ask the Clone MCP endpoint whether the key is accepted (exit 1 if not).")
-        boolean check;
+        @Option(names = "--check", description = "Also ask the Clone MCP endpoint whether the key is accepted (exit 1 if not).") boolean check;
 
         @Override public Integer call() {
             Ui ui = root.ui();
-            KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
+            KeyState state = root.progress.state = KeyState.read(root.env, KeyStore.of(root.env));
             show(ui, state);
-            return root.done(ui, state, check ? check(ui, state.effective()) : 0);
+            if (check) check(ui, state.effective());
+            return root.done(state, 0);
         }
 
-        /** initialize only, no session: accepted, rejected (the server's reason) or unreachable (the cause). */
-        private int check(Ui ui, ResolvedKey key) {
-            KeyCheck.Outcome outcome = KeyCheck.run(root.env, ui, key);
-            root.summary.check = outcome.verdict();
-            root.summary.checkReason = outcome.reason();
-            ui.line(outcome.sentence(key));
-            if (outcome.accepted()) return 0;
-            root.summary.failed(ui.safe(outcome.sentence(key)), 1);
-            return 1;
+        /** initialize only, no session: accepted, rejected (the server's reason) or unreachable (the cause); the line is the failure. */
+        private void check(Ui ui, ResolvedKey key) {
+            try (Dashboard dashboard = root.seams.dashboard().open(root.env, ui, null)) {
+                Check outcome = root.progress.check = Keys.problem(key.token(), "The key").map(p -> new Check(Check.Verdict.REJECTED, p + "; it was not sent."))
+                        .orElseGet(() -> dashboard.check(key.token()));
+                ui.line(outcome.sentence(key));
+                if (outcome.verdict() != Check.Verdict.ACCEPTED) throw CliException.said(outcome.sentence(key));
+            }
         }
 
         /** The contract's status lines (left out under --json) and the notes that go with them, all from one reading. */
@@ -365,28 +324,23 @@ public class login implements Callable<Integer> {
             if (!ui.json()) Printer.effectiveKey(ui, state.effective(), state.store());
             state.stored().filter(s -> state.shadowed()).ifPresent(s -> ui.warn("Note: CLONE_API_TOKEN (" + state.effective().masked()
                     + ") takes precedence over the stored key (" + Mask.mask(s.token()) + "). Unset CLONE_API_TOKEN to use the stored key."));
-            state.readings().stream().filter(r -> !r.skipped().isEmpty())
-                    .forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
-            state.stored().filter(s -> !s.path().equals(state.store().configPath()))
-                    .ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
+            state.readings().stream().filter(r -> !r.skipped().isEmpty()).forEach(r -> ui.note("Skipped " + r.path() + ": " + r.skipped() + "."));
+            state.stored().filter(s -> !s.path().equals(state.store().configPath())).ifPresent(s -> ui.note("The stored key was read from " + s.path() + "."));
         }
     }
 
     @Command(name = "login", description = {"Log in through the browser: get a private key, store it, and connect it to the Clone Dashboard.",
             "If the browser cannot reach this machine (SSH), paste the address it ends on here, or forward the port with ssh -L and pass --port.",
             "Without a terminal (agents, remote sessions): login --start prints the address to open and exits; "
-                    + "login --finish <address> completes the login with the address the browser ends on."}
-
-)
+                    + "login --finish <address> completes the login with the address the browser ends on."})
     static final class Login implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
         @Option(names = {"--no-open", "--no-browser"}, description = "Do not start a browser; print the URL only.") boolean noOpen;
         @Option(names = "--port", paramLabel = "N", description = "Listen for the callback on this port of 127.0.0.1 (default: any free port).")
         int port;
-        @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class,
-                description = "How long to wait for the browser, or (with --start) how long the pending login lasts: "
-                        + "90s, 5m, 2m30s or plain seconds (default: 5m).")
+        @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class, description = "How long to wait for the browser, "
+                + "or (with --start) how long the pending login lasts: 90s, 5m, 2m30s or plain seconds (default: 5m).")
         Duration timeout;
         @Option(names = "--no-connect", description = "Store the key but do not connect it to the Clone Dashboard.") boolean noConnect;
         @Option(names = "--start", description = "Two steps, no terminal needed: print the address to open, save the pending login, exit.")
@@ -396,54 +350,23 @@ public class login implements Callable<Integer> {
                 description = "Complete the pending login with the address the browser ended on (- reads it from standard input).")
         String finish;
 
-
-        @Override public Integer call() throws Exception {
-            checkOptions();
-            LoginOptions options = new LoginOptions(start ? open : !noOpen, port,
-                    timeout == null ? Duration.ofMinutes(5) : timeout, !noConnect, noOpen);
-            LoginFlow flow = new LoginFlow(root.env, root.ui(), options, root.summary);
+        @Override public Integer call() {
+            refuseMixedSteps();
+            LoginOptions options = new LoginOptions(start ? open : !noOpen, port, timeout == null ? Duration.ofMinutes(5) : timeout, !noConnect, noOpen);
+            LoginFlow flow = new LoginFlow(root.env, root.ui(), root.seams, options, root.progress);
             int exit = start ? flow.start() : finish != null ? flow.finish(finish) : flow.run();
-            return root.done(flow.ui(), KeyState.read(root.env, KeyStore.of(root.env)), exit);
+            return root.done(KeyState.read(root.env, KeyStore.of(root.env)), exit);
         }
 
-        private void checkOptions() {
-            if (port < 0 || port > 65535) throw new ParameterException(self.commandLine(), "--port must be between 0 and 65535, not " + port + ".");
-            if (start && finish != null) throw new ParameterException(self.commandLine(), "--start and --finish are two separate steps: give one.");
-            if (open && !start) throw new ParameterException(self.commandLine(), "--open goes with --start (a plain login opens the browser itself).");
-            if (start && noOpen) throw new ParameterException(self.commandLine(), "--start never opens a browser unless --open is given.");
-            if (finish != null && (noOpen || port != 0 || timeout != null)) {
-                throw new ParameterException(self.commandLine(), "--finish takes only the address (and --no-connect, --json): "
-                        + "--port and --timeout belong to --start.");
-            }
+        private void refuseMixedSteps() {
+            String refusal = port < 0 || port > 65535 ? "--port must be between 0 and 65535, not " + port + "."
+                    : start && finish != null ? "--start and --finish are two separate steps: give one."
+                    : open && !start ? "--open goes with --start (a plain login opens the browser itself)."
+                    : start && noOpen ? "--start never opens a browser unless --open is given."
+                    : finish != null && (noOpen || port != 0 || timeout != null)
+                            ? "--finish takes only the address (and --no-connect, --json): --port and --timeout belong to --start." : null;
+            if (refusal != null) throw new ParameterException(self.commandLine(), refusal);
         }
-    }
-
-    /**
-     * What set and import-env share: check the MCP URL first when a connect follows, write, report, say
-     * whether shadowed, connect. set connects the key it stored; import-env the effective one, which is
-     * the same value, read from the environment (as the Node command says it).
-     */
-    static int storeAndConnect(login root, Ui ui, String token, String headline, boolean connect, Runnable afterStore) {
-        Env env = root.env;
-        if (connect) {
-            env.mcp();
-            env.dashboard(); // the connect block links to it
-        }
-        env.secrets().add(token);
-        KeyStore store = KeyStore.of(env);
-        store.write(token, env.clock(), ui);
-        root.summary.stored = true;
-        Printer.stored(ui, headline, token, store);
-        afterStore.run();
-        int exit = Shadowing.warnAfterStore(env, ui, token);
-        KeyState after = KeyState.read(env, store);
-        if (connect) {
-            ResolvedKey key = env.token().equals(token) ? after.effective() : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
-            try (Transport transport = new Transport(env, ui, env.mcp())) {
-                Connector.connectStored(env, ui, new DashboardApi(env, transport), key, store, root.summary);
-            }
-        }
-        return root.done(ui, after, exit);
     }
 
     @Command(name = "import-env", description = "Store the value of CLONE_API_TOKEN in the plugin config.")
@@ -452,21 +375,15 @@ public class login implements Callable<Integer> {
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() {
-            Ui ui = root.ui();
-            root.summary.started(true, connect);
             String token = root.env.token();
-            if (token.isEmpty()) {
-                throw CliException.outcome("CLONE_API_TOKEN is not set in this environment; nothing to import.");
-            }
+            if (token.isEmpty()) throw CliException.outcome("CLONE_API_TOKEN is not set in this environment; nothing to import.");
             Keys.requireValid(token, "CLONE_API_TOKEN", "it was not stored");
-            return storeAndConnect(root, ui, token, "Stored Clone API key from CLONE_API_TOKEN.", connect, () -> { });
+            return root.storeAndConnect(token, "Stored Clone API key from CLONE_API_TOKEN.", connect, null);
         }
     }
 
     @Command(name = "set", description = {"Store a key in the plugin config.",
-            "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."}
-
-)
+            "Give the key as an argument, or '-' to read one line from standard input (keeps it out of shell history)."})
     static final class SetKey implements Callable<Integer> {
         @ParentCommand login root;
         @Spec CommandSpec self;
@@ -474,29 +391,19 @@ public class login implements Callable<Integer> {
         @Option(names = "--connect", description = "Then connect the key to the Clone Dashboard.") boolean connect;
 
         @Override public Integer call() throws IOException {
-            Ui ui = root.ui();
-            root.summary.started(true, connect);
             boolean fromStdin = key.equals("-");
             String token = (fromStdin ? readKey(root.env) : key).trim();
             root.env.secrets().add(token);
-            if (token.isEmpty()) {
-                throw new ParameterException(self.commandLine(), fromStdin ? "No key on standard input: it is empty or closed. "
-                        + "Pipe the key in, as in: set - < file" : "The key is empty.");
-            }
-            if (!fromStdin && token.startsWith("-")) {
-                throw new ParameterException(self.commandLine(), "A key cannot start with '-'. To store such a key, pipe it in: "
-                        + root.env.command("set -") + " (reads one line from standard input).");
-            }
             if (token.length() > Keys.MAX_LENGTH) Keys.requireValid(token, "The key", "it was not stored");
-            Optional<String> problem = Keys.problem(token, "The key");
-            if (problem.isPresent()) throw new ParameterException(self.commandLine(), problem.get() + "; it was not stored.");
-            return storeAndConnect(root, ui, token, "Stored Clone API key in plugin config.", connect, () -> {
-                if (!fromStdin) {
-                    ui.note("A key given as an argument can stay in shell history and agent transcripts. "
-                            + "Prefer " + root.env.quoted("set -") + " (reads standard input), " + root.env.quoted("import-env") + ", or "
-                            + root.env.quoted("login") + ".");
-                }
-            });
+            String refusal = token.isEmpty() ? (fromStdin ? "No key on standard input: it is empty or closed. Pipe the key in, as in: set - < file"
+                    : "The key is empty.")
+                    : !fromStdin && token.startsWith("-") ? "A key cannot start with '-'. To store such a key, pipe it in: "
+                    + root.env.command("set -") + " (reads one line from standard input)."
+                    : Keys.problem(token, "The key").map(p -> p + "; it was not stored.").orElse(null);
+            if (refusal != null) throw new ParameterException(self.commandLine(), refusal);
+            return root.storeAndConnect(token, "Stored Clone API key in plugin config.", connect, fromStdin ? null
+                    : "A key given as an argument can stay in shell history and agent transcripts. Prefer " + root.env.quoted("set -")
+                    + " (reads standard input), " + root.env.quoted("import-env") + ", or " + root.env.quoted("login") + ".");
         }
 
         private static String readKey(Env env) throws IOException {
@@ -504,9 +411,34 @@ public class login implements Callable<Integer> {
                 char[] typed = env.console().readPassword("Paste the Clone API key (input is hidden) and press Enter: ");
                 return typed == null ? "" : new String(typed);
             }
-            String line = new BufferedReader(new InputStreamReader(env.stdin(), StandardCharsets.UTF_8)).readLine();
-            return line == null ? "" : line;
+            return Optional.ofNullable(new BufferedReader(new InputStreamReader(env.stdin(), StandardCharsets.UTF_8)).readLine()).orElse("");
         }
+    }
+
+    /**
+     * What set and import-env share: check the endpoints a connect will touch, write, report, say whether
+     * shadowed, connect. set connects the key it stored; import-env the effective one, which is the same value.
+     */
+    int storeAndConnect(String token, String headline, boolean connect, String note) {
+        Ui ui = ui();
+        if (connect) {
+            env.mcp();
+            env.dashboard(); // the connect block links to it
+        }
+        KeyStore store = KeyStore.of(env);
+        store.write(token, env.clock(), ui);
+        progress.stored = true;
+        Printer.stored(ui, headline, token, store);
+        if (note != null) ui.note(note);
+        int exit = Shadowing.warnAfterStore(env, ui, token);
+        KeyState after = KeyState.read(env, store);
+        if (connect) {
+            ResolvedKey key = env.token().equals(token) ? after.effective() : ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG);
+            try (Dashboard dashboard = seams.dashboard().open(env, ui, null)) {
+                Connection.ofStored(env, ui, dashboard, key, store, progress);
+            }
+        }
+        return done(after, exit);
     }
 
     @Command(name = "connect", description = "Connect the effective key to the Clone Dashboard (MCP start_session).")
@@ -515,12 +447,11 @@ public class login implements Callable<Integer> {
 
         @Override public Integer call() {
             Ui ui = root.ui();
-            root.summary.started(false, true);
             KeyState state = KeyState.read(root.env, KeyStore.of(root.env));
-            try (Transport transport = new Transport(root.env, ui, root.env.mcp())) {
-                root.summary.connected(new Connector(root.env, ui, new DashboardApi(root.env, transport)).connect(state.effective()));
+            try (Dashboard dashboard = root.seams.dashboard().open(root.env, ui, null)) {
+                root.progress.session = Connection.of(root.env, ui, dashboard, state.effective());
             }
-            return root.done(ui, state, 0);
+            return root.done(state, 0);
         }
     }
 
@@ -531,90 +462,28 @@ public class login implements Callable<Integer> {
         @Override public Integer call() {
             Ui ui = root.ui();
             KeyStore store = KeyStore.of(root.env);
-            List<Path> deleted = store.clear(ui);
-            root.summary.deleted = deleted.stream().map(Path::toString).toList();
+            List<Path> deleted = root.progress.deleted = store.clear(ui);
             ui.line(deleted.isEmpty() ? "No plugin config API key to clear." : "Cleared plugin config API key.");
             deleted.stream().filter(p -> !p.equals(store.configPath()))
                     .forEach(p -> ui.note("Also deleted the key in the legacy " + p + ", which would have taken over."));
             ui.line("Current effective token:");
             KeyState after = KeyState.read(root.env, store);
             Printer.effectiveKey(ui, after.effective(), store);
-            return root.done(ui, after, 0);
-        }
-    }
-
-    /**
-     * What a command did, and what is in effect after it: the one object --json prints (README, "--json").
-     * Filled as the command goes, so that a failure still says what happened before it. Null fields are left out.
-     */
-    static final class Summary {
-        String source;
-        String token;
-        String configPath;
-        Boolean demo;
-        Boolean shadowed;
-        Boolean stored;
-        Boolean connected;
-        String sessionId;
-        String dashboardUrl;
-        String check;
-        String checkReason;
-        String authorizeUrl;
-        String expiresAt;
-        List<String> deleted;
-        String error;
-        Integer exitCode;
-
-        /** A command that may store and may connect says so first: both are false until they happen. */
-        void started(boolean storing, boolean connecting) {
-            if (storing) stored = false;
-            if (connecting) connected = false;
-        }
-
-        void connected(Connector.Session session) {
-            connected = true;
-            sessionId = session.id();
-            dashboardUrl = session.dashboardUrl();
-        }
-
-        void effective(KeyState state) {
-            ResolvedKey key = state.effective();
-            source = key.source();
-            token = key.masked();
-            configPath = state.store().configPath().toString();
-            demo = key.demo();
-            shadowed = state.shadowed();
-            if (stored == null) stored = false;
-            if (connected == null) connected = false;
-        }
-
-        /** A command that ran and failed: what it stored or connected is known, false unless it happened. */
-        Summary failed(String message, int code) {
-            if (stored == null) stored = false;
-            if (connected == null) connected = false;
-            return usageError(message, code);
-        }
-
-        /** A command line that was not understood: nothing ran, so nothing else is said. */
-        Summary usageError(String message, int code) {
-            error = message;
-            exitCode = code;
-            return this;
+            return root.done(after, 0);
         }
     }
 
     // ============================================================================================
-    // What every command runs on: the outside world, the one error
+    // What every command runs on: the outside world, the one error, what a run did
     // ============================================================================================
 
     /**
-     * Everything from outside: environment, home folder, clock, randomness (made only when a login
-     * needs it: seeding costs start-up time), standard input and the terminal, and the certificate
-     * authorities a call trusts (read once, when first needed). Built once in main from the real process;
-     * tests build their own.
+     * Everything from outside: environment, home folder, clock, randomness (made only when a login needs
+     * it: seeding costs start-up time), standard input, the terminal, and the certificate authorities a call
+     * trusts (read once, when first needed). Built once in main from the real process; tests build their own.
      */
-    record Env(Map<String, String> vars, Path home, Clock clock, java.util.function.Supplier<SecureRandom> random, InputStream stdin,
-               Terminal tty, String osName, boolean wsl, Limits limits, Secrets secrets, java.util.function.Supplier<Trust.Loaded> trust) {
+    record Env(Map<String, String> vars, Path home, Clock clock, Supplier<SecureRandom> random, InputStream stdin, Terminal tty,
+               String osName, boolean wsl, Limits limits, Secrets secrets, Supplier<Trust.Loaded> trust) {
         /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
         record Terminal(java.io.Console console) {
             static final Terminal NONE = new Terminal(null);
@@ -634,19 +503,23 @@ public class login implements Callable<Integer> {
             Limits withReachWait(Duration d) { return new Limits(connect, response, lockWait, d); }
         }
 
+        /** Standard input that can bring no line. */
+        static final InputStream NO_INPUT = InputStream.nullInputStream();
+
         static Env system() {
             java.io.Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
-            String os = System.getProperty("os.name", "");
-            return new Env(System.getenv(), home(System.getenv()), Clock.systemUTC(), SecureRandom::new,
-                    noInputCanCome() ? NO_INPUT : System.in, tty, os, detectWsl(), Limits.CONTRACT, new Secrets(), Trust.once(System.getenv(), os));
+            return of(System.getenv(), home(System.getenv()), noInputCanCome() ? NO_INPUT : System.in, tty, detectWsl());
         }
 
         /** This environment and home folder, no terminal, nothing on standard input, the real clock: for tests and embedding. */
-        static Env of(Map<String, String> vars, Path home) {
+        static Env of(Map<String, String> vars, Path home) { return of(vars, home, InputStream.nullInputStream(), Terminal.NONE, false); }
+
+        private static Env of(Map<String, String> vars, Path home, InputStream stdin, Terminal tty, boolean wsl) {
             String os = System.getProperty("os.name", "");
-            return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, InputStream.nullInputStream(), Terminal.NONE,
-                    os, false, Limits.CONTRACT, new Secrets(), Trust.once(vars, os));
+            Secrets secrets = new Secrets();
+            secrets.add(vars.getOrDefault("CLONE_API_TOKEN", "")); // every key in hand is redacted, whatever echoes it
+            return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, stdin, tty, os, wsl, Limits.CONTRACT, secrets, Trust.once(vars, os));
         }
 
         Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl, limits, secrets, trust); }
@@ -663,52 +536,80 @@ public class login implements Callable<Integer> {
 
         boolean terminal() { return tty != Terminal.NONE; }
 
+        /** Whether a line may still come on standard input (a terminal, a pipe, a file): only then is pasting offered. */
+        boolean inputCanCome() { return stdin != NO_INPUT; }
+
+        String get(String name) { return vars.getOrDefault(name, ""); }
+
+        /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
+        String token() { return get("CLONE_API_TOKEN").trim(); }
+
+        /** CLONE_DASHBOARD_URL (trailing slashes dropped), checked: a command that touches the dashboard asks for it first. */
+        Endpoint dashboard() { return Endpoint.checked(this, Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"), "CLONE_DASHBOARD_URL"); }
+
+        Endpoint mcp() {
+            String v = get("CLONE_MCP_URL").trim();
+            return Endpoint.checked(this, v.isEmpty() ? "https://api.clone.is/mcp" : v, "CLONE_MCP_URL");
+        }
+
+        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
+
         /**
-         * The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows), then the JVM's idea;
-         * null when it cannot be a path here (a folder the store then names, see {@link #folder}).
+         * This tool's command line with these arguments as the person can type it again: the way they ran it
+         * when that can be told (./jbang login.java in this checkout: JBang's launcher says it ran), else by its
+         * name, clone-login (the catalog alias and the installed command). Every message names commands so.
          */
+        String command(String arguments) { return invocation() + " " + arguments; }
+
+        String quoted(String arguments) { return "'" + command(arguments) + "'"; }
+
+        private String invocation() {
+            String launcher = get("JBANG_LAUNCH_CMD").trim();
+            try {
+                Path cwd = Paths.get(System.getProperty("user.dir", ""));
+                Path checkout = launcher.isEmpty() ? null : Paths.get(launcher).toAbsolutePath().getParent();
+                if (checkout != null && Files.isRegularFile(checkout.resolve("login.java"))) {
+                    return checkout.equals(cwd) ? "./jbang login.java" : checkout.resolve("jbang") + " " + checkout.resolve("login.java");
+                }
+                return !launcher.isEmpty() && Files.isRegularFile(cwd.resolve("login.java")) ? "jbang login.java" : "clone-login";
+            } catch (RuntimeException e) {
+                return "clone-login";
+            }
+        }
+
+        /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows); null when it cannot be a path here. */
         static Path home(Map<String, String> vars) {
             try {
                 return folder(homeVariable(), vars.getOrDefault(homeVariable(), "").trim(), vars);
             } catch (CliException e) {
-                return null;
+                return null; // the key store says why, when it needs the folder
             }
         }
 
-        static String homeVariable() {
-            return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win") ? "USERPROFILE" : "HOME";
-        }
+        static String homeVariable() { return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win") ? "USERPROFILE" : "HOME"; }
 
         /**
          * A folder named by a variable, as a path. Without a UTF-8 locale the JVM cannot make a file name of
-         * characters outside ASCII (it reads them as U+FFFD), where Node can: that is said in plain words,
-         * with what to set. An empty HOME falls back to the JVM's idea of the home folder.
+         * characters outside ASCII (it reads them as U+FFFD), where Node can: that is said in plain words, with
+         * what to set. An empty HOME falls back to the JVM's idea of the home folder.
          */
         static Path folder(String variable, String value, Map<String, String> vars) {
             String name = value.isEmpty() && variable.equals(homeVariable()) ? System.getProperty("user.home") : value;
             try {
                 if (name.indexOf('\uFFFD') < 0) return Paths.get(name);
-            } catch (java.nio.file.InvalidPathException e) {
-                // below
+            } catch (InvalidPathException e) {
+                // said below
             }
-            String encoding = System.getProperty("sun.jnu.encoding", "");
-            if (encoding.equalsIgnoreCase("UTF-8")) {
+            if (System.getProperty("sun.jnu.encoding", "").equalsIgnoreCase("UTF-8")) {
                 throw new CliException(1, variable + " names a folder that is not valid UTF-8, so Java cannot use it as a file name.");
             }
-            String locale = List.of("LC_ALL", "LC_CTYPE", "LANG").stream().map(v -> vars.getOrDefault(v, "")).filter(v -> !v.isBlank())
-                    .findFirst().orElse("none");
+            String locale = Stream.of("LC_ALL", "LC_CTYPE", "LANG").map(v -> vars.getOrDefault(v, "")).filter(v -> !v.isBlank()).findFirst().orElse("none");
             throw new CliException(1, variable + " names a folder with characters outside ASCII, which Java cannot use as a file name "
                     + "without a UTF-8 locale (the locale here: " + Text.clean(locale, false) + "). Run with LANG=C.UTF-8 (or LC_ALL=C.UTF-8), "
                     + "or use a folder whose name is plain ASCII.");
         }
 
-        /** Standard input that can bring no line. */
-        static final InputStream NO_INPUT = InputStream.nullInputStream();
-
-        /**
-         * Whether standard input can bring no line: /dev/null, or closed (a shell's <&-; the JVM's first file
-         * then takes descriptor 0, its lib/modules, which System.in would read as if it were input).
-         */
+        /** /dev/null, or closed (a shell's <&-: the JVM's first file then takes descriptor 0, its lib/modules, which System.in would read). */
         static boolean noInputCanCome() {
             try {
                 Path fd0 = Paths.get("/dev/fd/0");
@@ -718,9 +619,6 @@ public class login implements Callable<Integer> {
                 return false;
             }
         }
-
-        /** Whether a line may still come on standard input (a terminal, a pipe, a file): only then is pasting offered. */
-        boolean inputCanCome() { return stdin != NO_INPUT; }
 
         /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
         private static boolean isTerminal(java.io.Console console) {
@@ -741,51 +639,11 @@ public class login implements Callable<Integer> {
             }
         }
 
-        String get(String name) { return vars.getOrDefault(name, ""); }
-
-        /**
-         * This tool's command line with these arguments, as the person can type it again: the way they ran it
-         * when that can be told (./jbang login.java in this checkout; JBang's launcher says it ran), else by its
-         * name, clone-login (the catalog alias and the installed command). Every message names commands so.
-         */
-        String command(String arguments) { return invocation() + " " + arguments; }
-
-        /** {@link #command} in quotes, for a sentence. */
-        String quoted(String arguments) { return "'" + command(arguments) + "'"; }
-
-        private String invocation() {
-            String launcher = get("JBANG_LAUNCH_CMD").trim();
-            try {
-                Path cwd = Paths.get(System.getProperty("user.dir", ""));
-                Path checkout = launcher.isEmpty() ? null : Paths.get(launcher).toAbsolutePath().getParent();
-                if (checkout != null && Files.isRegularFile(checkout.resolve("login.java"))) {
-                    return checkout.equals(cwd) ? "./jbang login.java" : checkout.resolve("jbang") + " " + checkout.resolve("login.java");
-                }
-                return !launcher.isEmpty() && Files.isRegularFile(cwd.resolve("login.java")) ? "jbang login.java" : "clone-login";
-            } catch (RuntimeException e) {
-                return "clone-login";
-            }
-        }
-
-        /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
-        String token() { return get("CLONE_API_TOKEN").trim(); }
-
-        /** CLONE_DASHBOARD_URL (trailing slashes dropped), checked: a command that touches the dashboard asks for it first. */
-        Endpoint dashboard() { return Endpoint.checked(this, Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"), "CLONE_DASHBOARD_URL"); }
-
-        /** CLONE_MCP_URL, checked. */
-        Endpoint mcp() {
-            String v = get("CLONE_MCP_URL").trim();
-            return Endpoint.checked(this, v.isEmpty() ? "https://api.clone.is/mcp" : v, "CLONE_MCP_URL");
-        }
-
-        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
-
         boolean onPath(String program) {
-            for (String dir : get("PATH").split(java.io.File.pathSeparator)) {
+            for (String dir : get("PATH").split(File.pathSeparator)) {
                 try {
                     if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
-                } catch (java.nio.file.InvalidPathException e) {
+                } catch (InvalidPathException e) {
                     // a folder this locale cannot name: not where the program is looked for
                 }
             }
@@ -793,163 +651,315 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** The one domain exception: a message for people and the exit code that goes with it. */
+    /** The one domain exception: a message for people, its exit code, and what kind of end it is. */
     static final class CliException extends RuntimeException {
         final int exitCode;
         /** For a call that did not reach its server: which step failed (null for anything else). */
         final Network.Kind network;
         /** An outcome the person can expect (a timeout, a refused or denied login, a cancel), not a fault: --verbose shows no stack trace. */
         final boolean expected;
+        /** Told already, on a line of its own (status --check): the report adds none. */
+        final boolean said;
 
-        CliException(int exitCode, String message) {
-            this(exitCode, message, null, false);
-        }
+        CliException(int exitCode, String message) { this(exitCode, message, null, false, false); }
 
-        CliException(int exitCode, String message, Network.Kind network) {
-            this(exitCode, message, network, false);
-        }
+        CliException(int exitCode, String message, Network.Kind network) { this(exitCode, message, network, false, false); }
 
-        private CliException(int exitCode, String message, Network.Kind network, boolean expected) {
+        private CliException(int exitCode, String message, Network.Kind network, boolean expected, boolean said) {
             super(message);
             this.exitCode = exitCode;
             this.network = network;
             this.expected = expected;
+            this.said = said;
         }
 
-        /** An expected outcome that ends the command with exit 1. */
-        static CliException outcome(String message) {
-            return new CliException(1, message, null, true);
+        static CliException outcome(String message) { return new CliException(1, message, null, true, false); }
+
+        static CliException said(String message) { return new CliException(1, message, null, true, true); }
+
+        /** Ctrl-C, whichever step it stopped: the one shape an interruption has. */
+        static CliException interrupted() { return new CliException(130, "Interrupted.", null, true, false); }
+
+        /** A failure on another thread, as the tool's own. */
+        static CliException of(Throwable failure) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            return cause instanceof CliException cli ? cli : new CliException(1, "Unexpected error: " + Text.describe(cause) + ".");
         }
     }
 
-    static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
+    /** What a command did so far, as its steps went (each sets what it did): --json tells it at the end, whatever the end. */
+    static final class Progress {
+        Boolean stored;
+        Connection.Session session;
+        Check check;
+        List<Path> deleted;
+        String authorizeUrl;
+        String expiresAt;
+        /** The reading of the key files a failure still tells (status --check). */
+        KeyState state;
     }
 
+    /** The one JSON object --json prints (README, "--json"), made once, at the end; null fields are left out. */
+    record Summary(String source, String token, String configPath, Boolean demo, Boolean shadowed, Boolean stored, Boolean connected,
+                   String sessionId, String dashboardUrl, String check, String checkReason, String authorizeUrl, String expiresAt,
+                   List<String> deleted, String error, Integer exitCode) {
+        static Summary of(Progress p, KeyState state, String error, int exit) {
+            ResolvedKey key = state == null ? null : state.effective();
+            return new Summary(key == null ? null : key.source(), key == null ? null : key.masked(),
+                    state == null ? null : state.store().configPath().toString(), key == null ? null : key.demo(),
+                    state == null ? null : state.shadowed(), p.stored == null ? Boolean.FALSE : p.stored,
+                    p.session != null, p.session == null ? null : p.session.id(),
+                    p.session == null ? null : p.session.dashboardUrl(), p.check == null ? null : p.check.verdict().word(),
+                    p.check == null ? null : p.check.reason(), p.authorizeUrl, p.expiresAt,
+                    p.deleted == null ? null : p.deleted.stream().map(Path::toString).toList(), error, error == null ? null : exit);
+        }
+
+        /** A command line that was not understood: nothing ran, so nothing else is said. */
+        static Summary usageError(String message, int code) {
+            return new Summary(null, null, null, null, null, null, null, null, null, null, null, null, null, null, message, code);
+        }
+    }
+
+    /** The few tasks a run does beside its main thread, each on a daemon thread of its own. */
+    static final class Background {
+        static final Executor EXECUTOR = task -> daemonThread("clone-login", task).start();
+
+        static void run(Runnable task) {
+            EXECUTOR.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    // done again, and said, where it is needed
+                }
+            });
+        }
+    }
+
+    static Thread daemonThread(String name, Runnable task) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+
     // ============================================================================================
-    // The login flow: the contract's section 7, step by step
+    // The login (contract section 7) and its seams: a browser, a code receiver, the dashboard
     // ============================================================================================
 
-    /** openBrowser: start one; noOpenGiven: the person asked for none (so the timeout hint need not suggest it). */
+    /** What a login does to the world, built where picocli is wired and handed in: the real ones, or a test's. */
+    record Seams(Browser browser, CodeReceiver.Factory receiver, Dashboard.Factory dashboard) {
+        static final Seams REAL = new Seams(Browsers::open, Receiver::start, HttpDashboard::new);
+    }
+
+    /** Shows the person an address; never fails the login (where no browser starts, it prints the address instead). */
+    interface Browser {
+        void open(Env env, Ui ui, String url);
+    }
+
+    /** Where the browser comes back: its address, the wait for this login's code, the page the browser is answered with. */
+    interface CodeReceiver extends AutoCloseable {
+        interface Factory {
+            /** Listening on 127.0.0.1 at this port (0: any free one) before it returns, for the login with this state. */
+            CodeReceiver start(int port, String state, Env env, Ui ui);
+        }
+
+        int port();
+
+        default String redirectUri() { return "http://127.0.0.1:" + port() + "/callback"; }
+
+        /** This login's callback (or pasted address) within the timeout; empty when the time is up; the login's failure thrown. */
+        Optional<Callback> await(Duration timeout);
+
+        /** The page the waiting browser gets, once the login has done all it will do. */
+        void answer(Pages.Page page);
+
+        /** Ends the wait with this failure, unless a callback came first. */
+        void fail(CliException failure);
+
+        @Override void close();
+    }
+
+    /** The Clone dashboard: can it be reached, the code exchange, an MCP session, an MCP key check. */
+    interface Dashboard extends AutoCloseable {
+        interface Factory {
+            /** The dashboard at this site (null for a command that only speaks MCP) and CLONE_MCP_URL. */
+            Dashboard open(Env env, Ui ui, Endpoint site);
+        }
+
+        /** Whether this machine reaches the site, asked in the background: a definite failure, or empty (reached, or no answer yet). */
+        CompletableFuture<Optional<CliException>> reach();
+
+        /** The key for this single-use code: sent once, never retried. */
+        String exchange(Callback callback);
+
+        /** MCP initialize, then start_session: the Clone session id. */
+        String startSession(String key);
+
+        /** MCP initialize only: whether the key is accepted. */
+        Check check(String key);
+
+        @Override void close();
+    }
+
+    /** How a login runs. noOpenGiven: the person asked for no browser (the timeout's advice then does not suggest it). */
     record LoginOptions(boolean openBrowser, int port, Duration timeout, boolean connect, boolean noOpenGiven) {}
 
     static final class LoginFlow {
         private final Env env;
         private final Ui ui;
+        private final Seams seams;
         private final LoginOptions options;
-        private final Summary summary;
+        private final Progress progress;
         private final KeyStore store;
 
-        LoginFlow(Env env, Ui ui, LoginOptions options, Summary summary) {
+        LoginFlow(Env env, Ui ui, Seams seams, LoginOptions options, Progress progress) {
             this.env = env;
             this.ui = ui;
+            this.seams = seams;
             this.options = options;
-            this.summary = summary;
+            this.progress = progress;
             this.store = KeyStore.of(env);
-            summary.started(true, options.connect());
         }
 
-        Ui ui() { return ui; }
-
         /** One step: listen, print the address, open the browser, wait for the callback or a paste, then complete. */
-        int run() throws InterruptedException {
-            Endpoint dashboard = preflight();
+        int run() {
+            Endpoint site = preflight();
             String state = Keys.newState(env.random().get());
-            Interruption interruption = new Interruption(env, ui, store.configPath(), summary);
-            // the client and its trust are made on another thread while the Authorize line goes out
-            CompletableFuture<Transport> transport = CompletableFuture.supplyAsync(() -> new Transport(env, ui, dashboard, env.mcp()), BACKGROUND);
-            try (Receiver receiver = Receiver.start(options.port(), state, ui)) {
+            Interruption interruption = new Interruption(env, ui, store.configPath(), progress);
+            try (Dashboard dashboard = seams.dashboard().open(env, ui, site);
+                 CodeReceiver receiver = seams.receiver().start(options.port(), state, env, ui)) {
                 interruption.install(receiver);
-                CompletableFuture<Optional<CliException>> reach = reach(transport, dashboard);
-                String url = Urls.authorizeUrl(dashboard, receiver.redirectUri(), state, Agent.id(env.vars()));
+                CompletableFuture<Optional<CliException>> reach = dashboard.reach();
+                String url = Urls.authorizeUrl(site, receiver.redirectUri(), state, Agent.id(env.vars()));
                 ui.line("Authorize: " + url);
                 if (options.openBrowser()) {
-                    unreachable(reach, env.limits().reachWait()).ifPresent(e -> { throw e; });
-                    Browsers.open(env, ui, url);
+                    within(reach, env.limits().reachWait()).ifPresent(e -> { throw e; });
+                    seams.browser().open(env, ui, url);
                 }
                 reach.thenAccept(failure -> failure.ifPresent(receiver::fail)); // a definite answer ends the wait whenever it comes
-                BACKGROUND.execute(LoginFlow::rehearse);
+                Background.run(LoginFlow::rehearse);
                 ui.line("Waiting for Clone browser authorization...");
                 if (env.inputCanCome()) ui.note("If the browser cannot reach this machine, paste the address it ends on here and press Enter.");
                 ui.note("Over SSH you can also forward the port: ssh -L " + receiver.port() + ":127.0.0.1:" + receiver.port()
                         + " <host>, then run " + env.quoted("login --port " + receiver.port()) + ".");
-                Receiver.Callback callback = receiver.await(options.timeout(), new Countdown(env, ui), env.stdin())
-                        .orElseThrow(this::timedOut);
+                // said once, never redrawn: a redraw moves the cursor, and terminals then lose a character typed or pasted just then
+                ui.note("Waiting up to " + Durations.format(options.timeout()) + ", until " + DateTimeFormatter.ofPattern("HH:mm:ss")
+                        .withZone(ZoneOffset.UTC).format(env.clock().instant().plus(options.timeout())) + " UTC (press Ctrl-C to cancel).");
+                Callback callback = receiver.await(options.timeout()).orElseThrow(this::timedOut);
                 try (KeyStore.Writer writer = lockBeforeTheCode(receiver)) {
-                    return complete(callback, state, dashboard, options.connect(), new DashboardApi(env, joined(transport)), writer, receiver::answer,
-                            interruption);
+                    return complete(callback, dashboard, options.connect(), writer, receiver::answer, interruption);
                 }
             } finally {
-                transport.thenAccept(Transport::close);
                 interruption.done();
             }
         }
 
-        /** What a task on another thread made, or the failure it met, as this thread's own. */
-        private static <T> T joined(CompletableFuture<T> made) {
-            try {
-                return made.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw cliException(e);
+        /** Two steps, first: everything up to the Authorize line; the pending login is saved and nothing listens. */
+        int start() {
+            Endpoint site = preflight();
+            try (Dashboard dashboard = seams.dashboard().open(env, ui, site)) {
+                within(dashboard.reach(), env.limits().reachWait().multipliedBy(2)).ifPresent(e -> { throw e; });
             }
+            int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
+            String state = Keys.newState(env.random().get());
+            String redirectUri = "http://127.0.0.1:" + port + "/callback";
+            String expires = DateTimeFormatter.ISO_INSTANT.format(env.clock().instant().plus(options.timeout()).truncatedTo(ChronoUnit.SECONDS));
+            String url = Urls.authorizeUrl(site, redirectUri, state, Agent.id(env.vars()));
+            new Pending(state, redirectUri, site.url(), expires, options.connect()).save(store, ui);
+            progress.authorizeUrl = url;
+            progress.expiresAt = expires;
+            ui.line("Authorize: " + url);
+            ui.line("Open the address above in a browser and approve. The browser then goes to " + redirectUri
+                    + "?... and shows that it cannot connect: that is expected. Copy that address from the address bar, then run:");
+            ui.line("  " + env.command("login --finish '<the address>'") + "      (or: " + env.command("login --finish -") + "  and paste it)");
+            ui.line("This login expires at " + expires + " (in " + Durations.format(options.timeout()) + ").");
+            if (options.openBrowser()) seams.browser().open(env, ui, url);
+            return 0;
         }
 
         /**
-         * While the person is in the browser, the code that runs after the callback is loaded and run once on
-         * the other core, on values of its own: no network, no file, nothing printed. The login's own steps then
-         * find it loaded (a tenth of a second, after a warm start).
+         * Two steps, second: the address is judged as the receiver judges a callback. The pending login is spent
+         * only once the key can be stored (the lock is held), so a fixable folder costs nothing; from then on it
+         * is gone, so the code can never be sent twice.
          */
-        static void rehearse() {
-            try {
-                Json.strictObject(Json.GSON.toJson(new DashboardApi.ExchangeRequest("code", "state"))).flatMap(o -> Json.as(o, DashboardApi.ExchangeAnswer.class));
-                Json.GSON.toJson(new DashboardApi.RpcRequest("2.0", 2, "tools/call", new Connector.ToolCall("start_session",
-                        new Connector.StartSessionArguments("agent", "clone-loop:rehearsal"))));
-                String text = Json.GSON.toJson(Map.of("session_id", "rehearsal"));
-                Mcp.Answer answer = Mcp.answer("tools/call", new Transport.Reply(200, Map.of(), "data: " + Json.GSON.toJson(Map.of("jsonrpc", "2.0", "id", 2,
-                        "result", Map.of("content", List.of(Map.of("type", "text", "text", text))))) + "\n\n", false));
-                Mcp.sessionId(answer);
-                Secrets secrets = new Secrets();
-                secrets.add("clone_rehearsal_key_0000");
-                secrets.redact(Json.pretty(Json.GSON.toJsonTree(Map.of("clone_api_token", "x"))) + Pages.connected("https://x/").body());
-                DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-            } catch (RuntimeException e) {
-                // a rehearsal only: the login itself says what is wrong
+        int finish(String address) {
+            String pasted = address.equals("-") ? readLine(env.stdin()) : address;
+            Pending pending = Pending.load(store, env);
+            Judgement judged = new Judge(pending.state(), pending.port(), env.secrets()).address(pasted);
+            String kept = switch (judged.verdict()) {
+                case CODE, DENIED, NO_CODE -> null;
+                case MISMATCH -> " The address belongs to another login; the pending one is kept: paste the address from the tab of the latest --start.";
+                case INCOMPLETE, NOT_AN_ADDRESS -> " The pending login is kept.";
+                case ANOTHER_HOST, ANOTHER_PATH -> " It belongs to another login. The pending login is kept: paste the address from the tab of the latest --start.";
+            };
+            if (kept != null) {
+                boolean expected = judged.verdict() == Judgement.Verdict.MISMATCH || judged.verdict() == Judgement.Verdict.INCOMPLETE;
+                throw expected ? CliException.outcome(judged.reason() + kept) : new CliException(1, judged.reason() + kept);
+            }
+            if (judged.callback() == null) {
+                Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
+                throw CliException.outcome(judged.reason());
+            }
+            env.mcp();
+            env.dashboard();
+            Endpoint site = Endpoint.checked(env, pending.dashboard(), "the pending login's dashboard");
+            Shadowing.warnBeforeLogin(env, ui);
+            Interruption interruption = new Interruption(env, ui, store.configPath(), progress);
+            interruption.install(null);
+            try (KeyStore.Writer writer = store.lock(ui); Dashboard dashboard = seams.dashboard().open(env, ui, site)) {
+                Pending.delete(store);
+                return complete(judged.callback(), dashboard, options.connect() && pending.connects(), writer, page -> { }, interruption);
+            } finally {
+                interruption.done();
             }
         }
 
-        /** Each task on a daemon thread of its own: the few a login runs beside its main thread. */
-        private static final java.util.concurrent.Executor BACKGROUND = task -> daemonThreads("clone-login-background").newThread(task).start();
+        /** Checked before anything starts: every endpoint (and its proxy), a store that can be written, and CLONE_API_TOKEN said to win. */
+        private Endpoint preflight() {
+            Endpoint site = env.dashboard();
+            env.mcp();
+            store.checkWritable();
+            Shadowing.warnBeforeLogin(env, ui);
+            return site;
+        }
 
         /**
-         * As a login starts: can this machine reach the dashboard (the name, a connection, the certificate,
-         * through the proxy when one applies)? Asked on a thread of its own, so the Authorize line comes at once.
+         * After a callback, a paste or --finish, with the config's lock held: exchange the single-use code,
+         * store the key, connect. The browser's page is handed back last, with the outcome as it really was.
          */
-        private static CompletableFuture<Optional<CliException>> reach(CompletableFuture<Transport> transport, Endpoint dashboard) {
-            return transport.handleAsync((client, failure) -> failure != null ? Optional.of(cliException(failure))
-                    : client.reach(dashboard.url() + "/", "Reaching the Clone dashboard").map(e -> new CliException(1, e.getMessage()
-                            + " This machine cannot reach the Clone dashboard, so the login cannot finish; nothing was stored.", e.network)),
-                    BACKGROUND);
-        }
-
-        /** A failure on another thread, as the tool's own. */
-        private static CliException cliException(Throwable failure) {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            return cause instanceof CliException cli ? cli : new CliException(1, "Could not make the HTTP client: " + Text.describe(cause) + ".");
-        }
-
-        /** A definite failure that came within the wait; empty when the dashboard was reached or is still being asked. */
-        private static Optional<CliException> unreachable(CompletableFuture<Optional<CliException>> reach, Duration wait) {
+        private int complete(Callback callback, Dashboard dashboard, boolean connect, KeyStore.Writer writer, Consumer<Pages.Page> page,
+                             Interruption interruption) {
+            Pages.Page outcome = Pages.failure("The login stopped before it finished.");
             try {
-                return reach.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                return Optional.empty();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
+                interruption.exchanging(writer);
+                String token = dashboard.exchange(callback);
+                writer.write(token, env.clock(), interruption);
+                writer.close(); // the key is written: other writers need not wait for the connect
+                progress.stored = true;
+                Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
+                int exit = Shadowing.warnAfterStore(env, ui, token);
+                outcome = Pages.stored();
+                if (connect) {
+                    Connection.ofStored(env, ui, dashboard, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, progress);
+                    outcome = Pages.connected(progress.session.dashboardUrl());
+                }
+                return exit;
+            } catch (CliException e) {
+                outcome = Boolean.TRUE.equals(progress.stored) ? Pages.storedNotConnected(e.getMessage()) : Pages.failure(e.getMessage());
+                throw e;
+            } finally {
+                page.accept(outcome);
+            }
+        }
+
+        /** The config's lock, before the single-use code is sent; when it cannot be had, the code is never sent and the page says why. */
+        private KeyStore.Writer lockBeforeTheCode(CodeReceiver receiver) {
+            try {
+                return store.lock(ui);
+            } catch (CliException e) {
+                CliException unsent = new CliException(e.exitCode, e.getMessage() + " The authorization code was not sent; run " + env.quoted("login") + " again.");
+                receiver.answer(Pages.failure(unsent.getMessage()));
+                throw unsent;
             }
         }
 
@@ -960,117 +970,101 @@ public class login implements Callable<Integer> {
                     + "ssh -L and pass --port, or use the two steps: " + env.quoted("login --start") + ", then " + env.quoted("login --finish") + ".");
         }
 
-        /** The config's lock, before the single-use code is sent; when it cannot be had, the code is never sent and the page says why. */
-        private KeyStore.Writer lockBeforeTheCode(Receiver receiver) {
+        /** A definite failure that came within the wait; empty when the dashboard was reached or is still being asked. */
+        private static Optional<CliException> within(CompletableFuture<Optional<CliException>> reach, Duration wait) {
             try {
-                return store.lock(ui);
-            } catch (CliException e) {
-                CliException unsent = new CliException(e.exitCode, e.getMessage() + " The authorization code was not sent; run " + env.quoted("login") + " again.");
-                receiver.answer(Pages.failure(unsent.getMessage()));
-                throw unsent;
+                return reach.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                throw CliException.interrupted();
             }
         }
 
-        /** Two steps, first: everything up to the Authorize line; the pending login is saved and nothing listens. */
-        int start() {
-            Endpoint dashboard = preflight();
-            try (Transport transport = new Transport(env, ui, dashboard)) {
-                unreachable(reach(CompletableFuture.completedFuture(transport), dashboard), env.limits().reachWait().multipliedBy(2))
-                        .ifPresent(e -> { throw e; });
+        private static String readLine(InputStream in) {
+            try {
+                return Optional.ofNullable(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine()).orElse("").trim();
+            } catch (IOException e) {
+                return "";
             }
-            int port = options.port() != 0 ? options.port() : Urls.freeLoopbackPort();
-            String state = Keys.newState(env.random().get());
-            String redirectUri = "http://127.0.0.1:" + port + "/callback";
-            Instant expires = env.clock().instant().plus(options.timeout()).truncatedTo(ChronoUnit.SECONDS);
-            String url = Urls.authorizeUrl(dashboard, redirectUri, state, Agent.id(env.vars()));
-            Pending.save(store, new Pending(state, redirectUri, dashboard.url(), DateTimeFormatter.ISO_INSTANT.format(expires), options.connect()), ui);
-            summary.authorizeUrl = url;
-            summary.expiresAt = DateTimeFormatter.ISO_INSTANT.format(expires);
-            ui.line("Authorize: " + url);
-            ui.line("Open the address above in a browser and approve. The browser then goes to http://127.0.0.1:" + port
-                    + "/callback?... and shows that it cannot connect: that is expected. Copy that address from the address bar, then run:");
-            ui.line("  " + env.command("login --finish '<the address>'") + "      (or: " + env.command("login --finish -") + "  and paste it)");
-            ui.line("This login expires at " + summary.expiresAt + " (in " + Durations.format(options.timeout()) + ").");
-            if (options.openBrowser()) Browsers.open(env, ui, url);
-            return 0;
         }
 
         /**
-         * Two steps, second: the address is checked against the pending login exactly as the receiver checks
-         * a callback. The pending login is spent only once the key can be stored (the lock is held), so a
-         * fixable folder costs nothing; from then on it is gone, so the code can never be sent twice.
+         * While the person is in the browser, the code that runs after the callback is loaded and run once on the
+         * other core, on values of its own: no network, no file, nothing printed. The login's own steps then find
+         * it loaded (a tenth of a second, after a warm start).
          */
-        int finish(String address) throws IOException {
-            String pasted = address.equals("-") ? readLine(env.stdin()) : address;
-            Pending pending = Pending.load(store, env);
-            Receiver.Verdict verdict = pending.check(pasted);
-            if (verdict.failure() != null) {
-                Pending.delete(store); // the dashboard's own answer (an error, no code) ends this login
-                throw CliException.outcome(verdict.failure());
+        static void rehearse() {
+            Json.strictObject(Json.GSON.toJson(new HttpDashboard.ExchangeRequest("code", "state"))).flatMap(o -> Json.as(o, HttpDashboard.ExchangeAnswer.class));
+            Json.GSON.toJson(new HttpDashboard.RpcRequest("2.0", 2, "tools/call", new HttpDashboard.ToolCall("start_session",
+                    new HttpDashboard.StartSessionArguments("agent", "clone-loop:rehearsal"))));
+            String text = Json.GSON.toJson(Map.of("session_id", "rehearsal"));
+            Mcp.sessionId(Mcp.answer("tools/call", new Transport.Reply(200, Map.of(), "data: " + Json.GSON.toJson(Map.of("jsonrpc", "2.0", "id", 2,
+                    "result", Map.of("content", List.of(Map.of("type", "text", "text", text))))) + "\n\n", false)));
+            Secrets secrets = new Secrets();
+            secrets.add("clone_rehearsal_key_0000");
+            secrets.redact(Json.PRETTY.toJson(Map.of("clone_api_token", "x")) + Pages.connected("https://x/").body());
+            DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        }
+    }
+
+    /** Connecting a key to the Clone Dashboard as the person sees it: the contract's lines around MCP start_session. */
+    static final class Connection {
+        record Session(String id, String dashboardUrl) {}
+
+        static Session of(Env env, Ui ui, Dashboard dashboard, ResolvedKey key) {
+            if (key.demo()) {
+                throw CliException.outcome("Private Clone API key is required. Run " + env.quoted("login") + " to sign in through the browser, "
+                        + "or create a key in the Clone Dashboard and store it with " + env.quoted("set -") + " or " + env.quoted("import-env")
+                        + ", then run " + env.quoted("connect") + ".");
             }
             env.mcp();
-            env.dashboard();
-            Endpoint dashboard = Endpoint.checked(env, pending.dashboard(), "the pending login's dashboard");
-            Shadowing.warnBeforeLogin(env, ui);
-            Interruption interruption = new Interruption(env, ui, store.configPath(), summary);
-            interruption.install(null);
-            try (KeyStore.Writer writer = store.lock(ui); Transport transport = new Transport(env, ui, dashboard, env.mcp())) {
-                Pending.delete(store);
-                return complete(verdict.callback(), pending.state(), dashboard, options.connect() && pending.connects(),
-                        new DashboardApi(env, transport), writer, page -> { }, interruption);
-            } finally {
-                interruption.done();
-            }
+            Endpoint site = env.dashboard(); // the lines below link to it
+            Keys.requireValid(key.token(), "The " + key.source() + " key", "it was not sent");
+            ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
+            ui.line("Source: " + key.source());
+            ui.line("Token: " + key.masked());
+            String id = dashboard.startSession(key.token());
+            String page = site.url() + "/console?session=" + Urls.encodeComponent(id) + "#sources";
+            ui.line("Connected Clone Loop to Clone Dashboard.");
+            ui.line("Clone session: " + Text.clean(id, false));
+            ui.line("Dashboard: " + page);
+            return new Session(id, page);
         }
 
-        /** Checked before anything starts: https and proxies, a store that can be written, and CLONE_API_TOKEN said to win. */
-        private Endpoint preflight() {
-            Endpoint dashboard = env.dashboard();
-            env.mcp(); // checked with or without --no-connect: every endpoint is, before anything starts
-            store.checkWritable();
-            Shadowing.warnBeforeLogin(env, ui);
-            return dashboard;
-        }
-
-        /**
-         * After a callback, a paste or --finish, with the config's lock held: exchange the single-use code,
-         * store the key, connect. The browser's page is handed back last, with the outcome as it really was.
-         */
-        private int complete(Receiver.Callback callback, String state, Endpoint dashboard, boolean connect, DashboardApi api, KeyStore.Writer writer,
-                             java.util.function.Consumer<Pages.Page> page, Interruption interruption) {
-            env.secrets().add(callback.code());
-            Pages.Page outcome = Pages.failure("The login stopped before it finished.");
+        /** A key just stored (login, set --connect, import-env --connect): a failure says the key is stored and that connect tries again. */
+        static void ofStored(Env env, Ui ui, Dashboard dashboard, ResolvedKey key, KeyStore store, Progress progress) {
             try {
-                interruption.exchanging(writer);
-                String token = api.exchange(dashboard, callback.code(), state);
-                writer.write(token, env.clock(), interruption);
-                writer.close(); // the key is written: other writers need not wait for the connect
-                summary.stored = true;
-                Printer.stored(ui, "Stored Clone API key from Clone OAuth login.", token, store);
-                int exit = Shadowing.warnAfterStore(env, ui, token);
-                outcome = Pages.stored();
-                if (connect) {
-                    Connector.connectStored(env, ui, api, ResolvedKey.of(token, ResolvedKey.PLUGIN_CONFIG), store, summary);
-                    outcome = Pages.connected(summary.dashboardUrl);
-                }
-                return exit;
+                progress.session = of(env, ui, dashboard, key);
             } catch (CliException e) {
-                outcome = Boolean.TRUE.equals(summary.stored) ? Pages.storedNotConnected(e.getMessage()) : Pages.failure(e.getMessage());
-                throw e;
-            } finally {
-                page.accept(outcome);
+                if (e.exitCode == 130) throw e;
+                throw new CliException(e.exitCode, e.getMessage().replaceFirst("\\.?$", ".") + " The key is stored in " + store.configPath()
+                        + "; run " + env.quoted("connect") + " to try connecting again.");
             }
         }
+    }
 
-        private static String readLine(InputStream in) throws IOException {
-            String line = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
-            return line == null ? "" : line.trim();
+    /** status --check's answer: the verdict, and the server's reason or the cause when it is not ACCEPTED. */
+    record Check(Verdict verdict, String reason) {
+        enum Verdict {
+            ACCEPTED, /** the server refused the key (401, 403, a JSON-RPC error) */ REJECTED, /** no answer about the key */ UNREACHABLE;
+
+            String word() { return name().toLowerCase(Locale.ROOT); }
+        }
+
+        String sentence(ResolvedKey key) {
+            String which = key.demo() ? "The shared demo key" : "The key";
+            return switch (verdict) {
+                case ACCEPTED -> "Check: " + which + " is accepted by the Clone MCP endpoint." + (key.demo() ? " It is the public demo, not a private key." : "");
+                case REJECTED -> "Check: " + which + " is rejected by the Clone MCP endpoint: " + reason;
+                case UNREACHABLE -> "Check: the Clone MCP endpoint could not be reached: " + reason;
+            };
         }
     }
 
     /**
      * A login started with --start and not yet finished: .login-pending.json in the data folder, written
-     * like the config (owner-only, atomic, never through a link), single-use, valid until expires_at.
+     * like the config (owner-only, atomic, under the lock), single-use, valid until expires_at.
      */
     record Pending(String state, String redirectUri, String dashboard, String expiresAt, Boolean connect) {
         static final String FILE = ".login-pending.json";
@@ -1078,30 +1072,30 @@ public class login implements Callable<Integer> {
         /** What --start wrote: a state, this machine's callback address, a dashboard and an expiry that parse. */
         boolean wellFormed() {
             try {
-                URI callback = new URI(redirectUri);
                 Instant.parse(expiresAt);
-                return !state.isBlank() && !dashboard.isBlank() && "http".equals(callback.getScheme()) && "127.0.0.1".equals(callback.getHost())
-                        && callback.getPort() > 0 && "/callback".equals(callback.getRawPath());
-            } catch (URISyntaxException | RuntimeException e) {
+                return !state.isBlank() && !dashboard.isBlank() && redirectUri.equals("http://127.0.0.1:" + port() + "/callback") && port() > 0;
+            } catch (RuntimeException e) {
                 return false;
             }
         }
 
+        int port() { return URI.create(redirectUri).getPort(); }
+
         /** --start --no-connect is remembered: its --finish stores the key and does not connect. */
         boolean connects() { return !Boolean.FALSE.equals(connect); }
 
-        static void save(KeyStore store, Pending pending, Ui ui) {
-            store.writeFile(FILE, Json.pretty(Json.GSON.toJsonTree(pending)) + "\n", ui);
+        void save(KeyStore store, Ui ui) {
+            try (KeyStore.Writer writer = store.lock(ui, FILE)) {
+                writer.replace(Json.PRETTY.toJson(this) + "\n", SafeFiles.Gate.OPEN);
+            }
         }
 
         static Pending load(KeyStore store, Env env) {
             Path file = store.folder().resolve(FILE);
             Pending pending;
             try {
-                pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class))
-                        .filter(Pending::wellFormed)
-                        .orElseThrow(() -> CliException.outcome(file + " is not a pending login this tool wrote. "
-                                + "Start again: " + env.command("login --start")));
+                pending = Json.strictObject(SafeFiles.readSmallText(file)).flatMap(o -> Json.as(o, Pending.class)).filter(Pending::wellFormed)
+                        .orElseThrow(() -> CliException.outcome(file + " is not a pending login this tool wrote. Start again: " + env.command("login --start")));
             } catch (NoSuchFileException e) {
                 throw CliException.outcome("No login is pending (nothing in " + file + "): it was finished already, or never started. "
                         + "Start one: " + env.command("login --start"));
@@ -1122,63 +1116,33 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, "Could not remove the pending login: " + Text.describe(e) + ".");
             }
         }
-
-        /**
-         * The pasted address, judged as the receiver judges a callback. One that is not this login's (another
-         * port, another state, incomplete) is refused and leaves the pending login in place; the verdict on
-         * this login's own address (a code, or the dashboard's error) ends it.
-         */
-        Receiver.Verdict check(String address) {
-            URI uri;
-            try {
-                uri = new URI(address.trim());
-            } catch (URISyntaxException e) {
-                throw new CliException(1, "That is not an address: paste the whole http://127.0.0.1:.../callback?... address "
-                        + "the browser ended on. The pending login is kept.");
-            }
-            URI expected = URI.create(redirectUri);
-            boolean sameHost = "127.0.0.1".equals(uri.getHost()) || "localhost".equalsIgnoreCase(Optional.ofNullable(uri.getHost()).orElse(""));
-            if (!"http".equals(uri.getScheme()) || !sameHost || uri.getPort() != expected.getPort()
-                    || !"/callback".equals(uri.getRawPath())) {
-                throw new CliException(1, "That address is not this login's callback (" + redirectUri + "?...): it belongs to another "
-                        + "login. The pending login is kept: paste the address from the tab of the latest --start.");
-            }
-            Receiver.Verdict verdict = Receiver.Verdict.of(Urls.parseQuery(uri.getRawQuery()), state);
-            if (verdict.incomplete()) throw CliException.outcome(verdict.failure() + " The pending login is kept.");
-            if (verdict.mismatch()) {
-                throw CliException.outcome(verdict.failure() + " The address belongs to another login; the pending one is kept: "
-                        + "paste the address from the tab of the latest --start.");
-            }
-            return verdict;
-        }
     }
 
     /**
-     * Ctrl-C during a login: the JVM runs this hook, then exits with 130. It closes the port and says
-     * exactly what happened: the key's rename is the one commit point, and the
-     * hook and that rename take turns (SafeFiles.Gate), so "nothing was stored" is never said of a key
-     * that was.
+     * Ctrl-C during a login: the JVM runs this hook, then exits with 130. It closes the port and says exactly
+     * what happened: the key's rename is the one commit point, and the hook and that rename take turns
+     * (SafeFiles.Gate), so "nothing was stored" is never said of a key that was.
      */
     static final class Interruption implements SafeFiles.Gate {
         private enum Phase { WAITING, EXCHANGING, STORED, DONE }
 
+        private final Env env;
         private final Ui ui;
         private final Path config;
-        private final Summary summary;
-        private final Env env;
+        private final Progress progress;
         private final Thread hook = new Thread(this::interrupted, "clone-login-interrupt");
         private Phase phase = Phase.WAITING;
-        private Receiver receiver;
+        private CodeReceiver receiver;
         private KeyStore.Writer writer;
 
-        Interruption(Env env, Ui ui, Path config, Summary summary) {
+        Interruption(Env env, Ui ui, Path config, Progress progress) {
             this.env = env;
             this.ui = ui;
             this.config = config;
-            this.summary = summary;
+            this.progress = progress;
         }
 
-        void install(Receiver receiver) {
+        void install(CodeReceiver receiver) {
             this.receiver = receiver;
             Runtime.getRuntime().addShutdownHook(hook);
         }
@@ -1218,88 +1182,118 @@ public class login implements Callable<Integer> {
             String message = switch (seen) {
                 case WAITING -> "Login cancelled; nothing was stored.";
                 case EXCHANGING -> "Login cancelled while the code was being exchanged; nothing was stored. Run " + env.quoted("login") + " again.";
-                case STORED -> "Interrupted after the key was stored in " + config + ". Run " + env.quoted("connect") + " to "
-                        + "connect it to the Clone Dashboard.";
+                case STORED -> "Interrupted after the key was stored in " + config + ". Run " + env.quoted("connect")
+                        + " to connect it to the Clone Dashboard.";
                 case DONE -> null;
             };
             if (message == null) return;
-            if (ui.json()) ui.json(summary.failed(message, 130));
+            if (ui.json()) ui.json(Summary.of(progress, null, ui.safe(message), 130));
             ui.note(message);
         }
     }
 
-    /**
-     * What the person is told about the wait: once, as a length and a clock time. It is never redrawn.
-     * Any redraw moves the cursor away and back, and terminals (tmux, any VT100) forget on the way back
-     * that a typed line had reached the last column, so a character typed or pasted just then would be
-     * lost from the screen; the wait is said once instead.
-     */
-    static final class Countdown {
-        private final Ui ui;
-        private final Clock clock;
+    // ============================================================================================
+    // The one judge of a callback address, the receiver, its pages, the browser
+    // ============================================================================================
 
-        Countdown(Env env, Ui ui) {
-            this.ui = ui;
-            this.clock = env.clock();
-        }
+    record Callback(String code, String state) {}
 
-        void start(Duration timeout) {
-            String until = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC)
-                    .format(clock.instant().plus(timeout).truncatedTo(ChronoUnit.SECONDS));
-            ui.note("Waiting up to " + Durations.format(timeout) + ", until " + until + " UTC (press Ctrl-C to cancel).");
+    /** What an address means for this login: a verdict, the callback when it holds this login's code, and the reason in words. */
+    record Judgement(Verdict verdict, Callback callback, String reason) {
+        enum Verdict {
+            /** This login's code: exchange it. */ CODE,
+            /** The dashboard's error= for this login. */ DENIED,
+            /** This login's state without a code. */ NO_CODE,
+            /** Another login's state, or none. */ MISMATCH,
+            /** The callback address with nothing the dashboard adds: no callback at all; the wait goes on. */ INCOMPLETE,
+            /** Another host or port (DNS rebinding, another login's tab). */ ANOTHER_HOST,
+            /** Another path on this login's port. */ ANOTHER_PATH,
+            /** Not an http address at all. */ NOT_AN_ADDRESS
         }
     }
 
-    // ============================================================================================
-    // The loopback receiver and the pages it answers the browser with
-    // ============================================================================================
+    /**
+     * The one judge of a callback address, for the receiver, a paste and --finish alike: the Host must be
+     * 127.0.0.1 or localhost at this login's port, the path /callback, the state this login's; then the
+     * dashboard's error, or its code. A code is registered as a secret the moment it is judged.
+     */
+    static final class Judge {
+        static final String MISMATCH = "Clone Loop login callback state mismatch.";
+        static final String INCOMPLETE = "The address is incomplete: it holds no state, code or error. "
+                + "Copy the whole address the browser ended on, including everything after '?'.";
+        private final String state;
+        private final int port;
+        private final Secrets secrets;
 
-    static final class Receiver implements AutoCloseable {
-        record Callback(String code, String state) {}
-
-        /** What a callback's query means, decided without any socket (so it can be tested as a value). */
-        record Verdict(Callback callback, String failure, int httpStatus) {
-            static final String MISMATCH = "Clone Loop login callback state mismatch.";
-            static final String INCOMPLETE = "The address is incomplete: it holds no state, code or error. "
-                    + "Copy the whole address the browser ended on, including everything after '?'.";
-
-            static Verdict of(Map<String, String> query, String expectedState) {
-                if (!query.containsKey("state") && !query.containsKey("code") && !query.containsKey("error")) {
-                    return new Verdict(null, INCOMPLETE, 400);
-                }
-                String state = query.getOrDefault("state", "");
-                if (!Keys.constantTimeEquals(state, expectedState)) return new Verdict(null, MISMATCH, 400);
-                String error = query.getOrDefault("error", "").trim();
-                if (!error.isEmpty()) {
-                    String description = query.getOrDefault("error_description", "").trim();
-                    return new Verdict(null, "Clone login was not authorized: " + Text.clean(error, false)
-                            + (description.isEmpty() ? "" : " (" + Text.clean(description, false) + ")") + ".", 400);
-                }
-                String code = query.getOrDefault("code", "").trim();
-                if (code.isEmpty()) {
-                    return new Verdict(null, "The browser came back without an authorization code.", 400);
-                }
-                return new Verdict(new Callback(code, state), null, 200);
-            }
-
-            boolean mismatch() { return MISMATCH.equals(failure); }
-
-            boolean incomplete() { return INCOMPLETE.equals(failure); }
+        Judge(String state, int port, Secrets secrets) {
+            this.state = state;
+            this.port = port;
+            this.secrets = secrets;
         }
 
-        /**
-         * How long the browser's request may wait for its page. Every step behind it has its own deadline
-         * and the flow always hands a page back, so this only guards against a bug; it is set past all of them.
-         */
+        /** A request as the receiver got it: its Host header, path and query. */
+        Judgement request(String host, String rawPath, String rawQuery) {
+            String callback = "http://127.0.0.1:" + port + "/callback";
+            if (host == null || !(host.equals("127.0.0.1:" + port) || host.equalsIgnoreCase("localhost:" + port))) {
+                return refused(Judgement.Verdict.ANOTHER_HOST, "That address is not this login's callback (" + callback + "?...).");
+            }
+            if (!"/callback".equals(rawPath)) {
+                return refused(Judgement.Verdict.ANOTHER_PATH, "That address is not this login's callback (" + callback + "?...).");
+            }
+            return query(Urls.parseQuery(rawQuery));
+        }
+
+        /** An address from the browser's address bar (pasted, or given to --finish), judged as the receiver would have judged it. */
+        Judgement address(String text) {
+            String address = text.trim().replaceAll("^[\"'<]+|[\"'>]+$", ""); // as copied with quotes or angle brackets
+            try {
+                URI uri = new URI(address);
+                if ("http".equalsIgnoreCase(uri.getScheme()) && uri.getRawAuthority() != null) {
+                    return request(uri.getRawAuthority(), uri.getRawPath(), uri.getRawQuery());
+                }
+            } catch (URISyntaxException e) {
+                // said below
+            }
+            return refused(Judgement.Verdict.NOT_AN_ADDRESS, "That is not an address: paste the whole http://127.0.0.1:" + port
+                    + "/callback?... address the browser ended on.");
+        }
+
+        Judgement query(Map<String, String> query) {
+            if (!query.containsKey("state") && !query.containsKey("code") && !query.containsKey("error")) {
+                return refused(Judgement.Verdict.INCOMPLETE, INCOMPLETE);
+            }
+            String given = query.getOrDefault("state", "");
+            if (!Keys.constantTimeEquals(given, state)) return refused(Judgement.Verdict.MISMATCH, MISMATCH);
+            String error = query.getOrDefault("error", "").trim();
+            if (!error.isEmpty()) {
+                String description = query.getOrDefault("error_description", "").trim();
+                return refused(Judgement.Verdict.DENIED, "Clone login was not authorized: " + Text.clean(error, false)
+                        + (description.isEmpty() ? "" : " (" + Text.clean(description, false) + ")") + ".");
+            }
+            String code = query.getOrDefault("code", "").trim();
+            if (code.isEmpty()) return refused(Judgement.Verdict.NO_CODE, "The browser came back without an authorization code.");
+            secrets.add(code);
+            return new Judgement(Judgement.Verdict.CODE, new Callback(code, given), null);
+        }
+
+        private static Judgement refused(Judgement.Verdict verdict, String reason) { return new Judgement(verdict, null, reason); }
+    }
+
+    /**
+     * The loopback receiver: the JDK's HTTP server on 127.0.0.1, and standard input, where the person may paste
+     * the address the browser ended on when the browser cannot reach this machine. Both are judged by the one
+     * Judge; the first of this login's answers ends the wait. The browser's request is held until the login
+     * hands back its page.
+     */
+    static final class Receiver implements CodeReceiver {
+        /** How long the browser's request may wait for its page: past every step's own deadline, so it only guards against a bug. */
         private static final Duration ANSWER_WAIT = Duration.ofMinutes(4);
-        /**
-         * Idle or slow connections each hold a worker until the server drops them (see {@link #jdkServerSettings}):
-         * dozens leave the real callback a free worker at once, and more only queue it until they are dropped.
-         */
+        /** Idle or slow connections each hold a worker until the server drops them (see jdkServerSettings): dozens leave one free. */
         static final int WORKERS = 64;
         private final HttpServer server;
         private final ExecutorService executor;
-        private final String expectedState;
+        private final Judge judge;
+        private final Env env;
         private final Ui ui;
         private final CompletableFuture<Callback> result = new CompletableFuture<>();
         private final CompletableFuture<Pages.Page> page = new CompletableFuture<>();
@@ -1308,32 +1302,31 @@ public class login implements Callable<Integer> {
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile boolean browserWaiting;
 
-        private Receiver(HttpServer server, ExecutorService executor, String expectedState, Ui ui) {
+        private Receiver(HttpServer server, ExecutorService executor, String state, Env env, Ui ui) {
             this.server = server;
             this.executor = executor;
-            this.expectedState = expectedState;
+            this.judge = new Judge(state, port(), env.secrets());
+            this.env = env;
             this.ui = ui;
         }
 
-        static Receiver start(int port, String expectedState, Ui ui) {
-            // The JDK's server logs odd requests (any local process may send them) through java.util.logging,
-            // whose default handler writes timestamped lines to the terminal: nothing of that is for people.
+        static Receiver start(int port, String state, Env env, Ui ui) {
+            // the JDK's server logs odd requests (any local process may send them) through java.util.logging, to the terminal
             java.util.logging.LogManager.getLogManager().reset();
             java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
-            InetSocketAddress address = new InetSocketAddress(Urls.LOOPBACK, port);
             jdkServerSettings();
             HttpServer server;
             try {
-                server = HttpServer.create(address, 16);
+                server = HttpServer.create(new InetSocketAddress(Urls.LOOPBACK, port), 16);
             } catch (BindException e) {
                 throw bindFailure(port, e);
             } catch (IOException e) {
-                throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + e.getMessage());
+                throw new CliException(1, "Could not start the login callback server on 127.0.0.1:" + port + ": " + Text.describe(e) + ".");
             }
-            var executor = new java.util.concurrent.ThreadPoolExecutor(WORKERS, WORKERS, 10, TimeUnit.SECONDS,
-                    new java.util.concurrent.LinkedBlockingQueue<>(), daemonThreads("clone-login-callback"));
+            var executor = new ThreadPoolExecutor(WORKERS, WORKERS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    task -> daemonThread("clone-login-callback", task));
             executor.allowCoreThreadTimeOut(true); // threads are made as connections come, and go when idle
-            Receiver receiver = new Receiver(server, executor, expectedState, ui);
+            Receiver receiver = new Receiver(server, executor, state, env, ui);
             server.createContext("/", receiver::handle);
             server.setExecutor(executor);
             server.start();
@@ -1341,11 +1334,9 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * The JDK server's settings, which it reads once per JVM when its first server is made (so an
-         * embedding program, or a test JVM, calls this before it makes any): a request must arrive whole
-         * within 2 s, after which the server's timer closes its connection, so a client that connects and
-         * dawdles frees its worker (the handler's own time is not counted); and a page goes out at once,
-         * not after a delayed ACK.
+         * The JDK server's settings, read once per JVM when its first server is made (an embedding program or a test
+         * JVM calls this first): a request must arrive whole within 2 s, after which its connection is closed, so a
+         * client that connects and dawdles frees its worker; and a page goes out at once, not after a delayed ACK.
          */
         static void jdkServerSettings() {
             System.setProperty("sun.net.httpserver.maxReqTime", "2");
@@ -1356,8 +1347,7 @@ public class login implements Callable<Integer> {
         static CliException bindFailure(int port, BindException e) {
             String reason = Optional.ofNullable(e.getMessage()).orElse("").toLowerCase(Locale.ROOT);
             if (reason.contains("in use")) {
-                return new CliException(1, "Port " + port + " on 127.0.0.1 is already in use. "
-                        + "Choose another --port, or leave it out to use any free port.");
+                return new CliException(1, "Port " + port + " on 127.0.0.1 is already in use. Choose another --port, or leave it out to use any free port.");
             }
             if (reason.contains("permission") || reason.contains("access")) {
                 return new CliException(1, "Not allowed to listen on port " + port + " of 127.0.0.1 (permission denied"
@@ -1368,58 +1358,64 @@ public class login implements Callable<Integer> {
                     + ". Choose another --port, or leave it out to use any free port.");
         }
 
-        int port() { return server.getAddress().getPort(); }
+        @Override public int port() { return server.getAddress().getPort(); }
 
-        String redirectUri() { return "http://127.0.0.1:" + port() + "/callback"; }
-
-        /** Waits for the browser (or a pasted address) until the deadline: the callback, or empty when the time is up. */
-        Optional<Callback> await(Duration timeout, Countdown countdown, InputStream stdin) throws InterruptedException {
-            new PasteReader(stdin, ui, expectedState, port(), this::pasted, () -> result.isDone() || closed.get()).start();
-            countdown.start(timeout);
+        @Override public Optional<Callback> await(Duration timeout) {
+            if (env.inputCanCome()) daemonThread("clone-login-paste", this::readPastes).start();
             try {
                 return Optional.of(result.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
             } catch (TimeoutException e) {
                 return Optional.empty();
             } catch (ExecutionException e) {
-                throw (CliException) e.getCause();
+                throw CliException.of(e.getCause());
+            } catch (InterruptedException e) {
+                throw CliException.interrupted();
             }
         }
 
-        /** The page the waiting browser gets; the browser's request is held until this is called. */
-        void answer(Pages.Page p) {
+        @Override public void answer(Pages.Page p) {
             page.complete(p);
-            if (browserWaiting) {
-                try {
-                    answered.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            if (!browserWaiting) return;
+            try {
+                answered.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
-        private void send(HttpExchange ex, Pages.Page p) throws IOException { Pages.send(ex, p, ui.secrets()); }
+        @Override public void fail(CliException failure) {
+            if (!taken.compareAndSet(false, true)) return;
+            page.complete(Pages.failure(failure.getMessage()));
+            result.completeExceptionally(failure);
+        }
+
+        @Override public void close() {
+            if (!closed.compareAndSet(false, true)) return;
+            page.complete(Pages.failure("The login was stopped."));
+            server.stop(0);
+            executor.shutdownNow();
+        }
 
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 ui.verbose("Callback server: " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath());
-                String host = ex.getRequestHeaders().getFirst("Host");
-                if (host == null || !(host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()))) {
+                Judgement judged = judge.request(ex.getRequestHeaders().getFirst("Host"), ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery());
+                if (judged.verdict() == Judgement.Verdict.ANOTHER_HOST) {
                     send(ex, Pages.plain(400, "Bad Request: unexpected Host header."));
-                } else if (!ex.getRequestURI().getRawPath().equals("/callback")) {
+                } else if (judged.verdict() == Judgement.Verdict.ANOTHER_PATH) {
                     send(ex, Pages.plain(404, "Not Found"));
                 } else if (!ex.getRequestMethod().equals("GET")) {
                     ex.getResponseHeaders().set("Allow", "GET");
                     send(ex, Pages.plain(405, "Method Not Allowed"));
                 } else {
-                    callback(ex, Urls.parseQuery(ex.getRequestURI().getRawQuery()));
+                    callback(ex, judged);
                 }
             }
         }
 
-        private void callback(HttpExchange ex, Map<String, String> query) throws IOException {
-            Verdict verdict = Verdict.of(query, expectedState);
-            ui.verbose("Callback request: " + (verdict.failure() == null ? "authorization code received" : verdict.failure()));
-            if (verdict.incomplete()) { // someone opened the bare address: not a callback, the wait goes on
+        private void callback(HttpExchange ex, Judgement judged) throws IOException {
+            ui.verbose("Callback request: " + (judged.callback() != null ? "authorization code received" : judged.reason()));
+            if (judged.verdict() == Judgement.Verdict.INCOMPLETE) { // someone opened the bare address: not a callback, the wait goes on
                 send(ex, Pages.notACallback());
                 return;
             }
@@ -1427,17 +1423,17 @@ public class login implements Callable<Integer> {
                 send(ex, Pages.plain(409, "This login has already received its callback. Check the terminal."));
                 return;
             }
-            if (verdict.failure() != null) {
-                send(ex, Pages.failure(verdict.failure()).withStatus(verdict.httpStatus()));
-                result.completeExceptionally(CliException.outcome(verdict.failure()));
+            if (judged.callback() == null) { // a mismatch, the dashboard's error, no code: this login ends
+                send(ex, Pages.failure(judged.reason()).withStatus(400));
+                result.completeExceptionally(CliException.outcome(judged.reason()));
                 return;
             }
             browserWaiting = true;
-            result.complete(verdict.callback());
+            result.complete(judged.callback());
             Pages.Page p;
             try {
                 p = page.get(ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 p = Pages.failure("The login did not finish in time.");
             }
             try {
@@ -1447,80 +1443,33 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** Ends the wait with this failure (the dashboard turned out to be unreachable), unless a callback came first. */
-        void fail(CliException failure) {
-            if (!taken.compareAndSet(false, true)) return;
-            page.complete(Pages.failure(failure.getMessage()));
-            result.completeExceptionally(failure);
-        }
+        private void send(HttpExchange ex, Pages.Page p) throws IOException { Pages.send(ex, p, ui.secrets()); }
 
-        /** A pasted address that is this login's: it completes the login exactly like the HTTP callback. */
-        private void pasted(Verdict verdict) {
-            if (!taken.compareAndSet(false, true)) return;
-            page.complete(Pages.plain(409, "This login was completed from the terminal."));
-            if (verdict.failure() != null) result.completeExceptionally(CliException.outcome(verdict.failure()));
-            else result.complete(verdict.callback());
-        }
-
-        @Override public void close() {
-            if (closed.compareAndSet(false, true)) {
-                page.complete(Pages.failure("The login was stopped."));
-                server.stop(0);
-                executor.shutdownNow();
-            }
-        }
-    }
-
-    /**
-     * The paste fallback: while the receiver waits, each line on standard input is read as the address
-     * the browser ended on. A typo or an old tab is forgiven (the person is told, the wait goes on);
-     * this login's own address goes to the receiver. Standard input is polled rather than read
-     * blockingly: a thread parked in a native read would hold up the JVM's exit by ~0.3 s.
-     */
-    static final class PasteReader {
-        private final InputStream stdin;
-        private final Ui ui;
-        private final String expectedState;
-        private final int port;
-        private final java.util.function.Consumer<Receiver.Verdict> deliver;
-        private final java.util.function.BooleanSupplier over;
-
-        PasteReader(InputStream stdin, Ui ui, String expectedState, int port, java.util.function.Consumer<Receiver.Verdict> deliver,
-                    java.util.function.BooleanSupplier over) {
-            this.stdin = stdin;
-            this.ui = ui;
-            this.expectedState = expectedState;
-            this.port = port;
-            this.deliver = deliver;
-            this.over = over;
-        }
-
-        void start() {
-            Thread reader = new Thread(this::readLines, "clone-login-paste");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void readLines() {
+        /**
+         * Each line on standard input, read as the address the browser ended on. A typo or an old tab is forgiven
+         * (the person is told, the wait goes on); this login's own answer completes it like the HTTP callback.
+         * Input is polled, not read blockingly: a thread parked in a native read holds up the JVM's exit by 0.3 s.
+         */
+        private void readPastes() {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             byte[] buffer = new byte[4096];
             try {
-                while (!over.getAsBoolean()) {
-                    int available = stdin.available();
+                while (!result.isDone() && !closed.get()) {
+                    int available = env.stdin().available();
                     if (available <= 0) {
                         Thread.sleep(100);
                         continue;
                     }
-                    int n = stdin.read(buffer, 0, Math.min(available, buffer.length));
+                    int n = env.stdin().read(buffer, 0, Math.min(available, buffer.length));
                     if (n < 0) return;
                     for (int i = 0; i < n; i++) {
                         if (buffer[i] != '\n') {
                             line.write(buffer[i]);
-                        } else {
-                            String text = line.toString(StandardCharsets.UTF_8).trim();
-                            line.reset();
-                            if (!text.isEmpty()) judge(text);
+                            continue;
                         }
+                        String text = line.toString(StandardCharsets.UTF_8).trim();
+                        line.reset();
+                        if (!text.isEmpty()) pasted(judge.address(text));
                     }
                 }
             } catch (IOException | InterruptedException e) {
@@ -1528,20 +1477,18 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private void judge(String line) {
-            Optional<Map<String, String>> query = Urls.pastedQuery(line);
-            if (query.isEmpty()) {
-                ui.note("That does not look like the address the browser ended on; paste the whole http://127.0.0.1:"
-                        + port + "/callback?... address.");
-                return;
+        private void pasted(Judgement judged) {
+            switch (judged.verdict()) {
+                case CODE, DENIED, NO_CODE -> {
+                    if (!taken.compareAndSet(false, true)) return;
+                    page.complete(Pages.plain(409, "This login was completed from the terminal."));
+                    if (judged.callback() != null) result.complete(judged.callback());
+                    else result.completeExceptionally(CliException.outcome(judged.reason()));
+                }
+                case MISMATCH -> ui.note("That address is from another login (its state does not match this one's). "
+                        + "Still waiting: paste the address this login's browser tab ended on.");
+                default -> ui.note(judged.reason() + " Still waiting: paste the address this login's browser tab ended on.");
             }
-            Receiver.Verdict verdict = Receiver.Verdict.of(query.get(), expectedState);
-            if (verdict.incomplete() || verdict.mismatch()) {
-                ui.note((verdict.mismatch() ? "That address is from another login (its state does not match this one's). "
-                        : verdict.failure() + " ") + "Still waiting: paste the address this login's browser tab ended on.");
-                return;
-            }
-            deliver.accept(verdict);
         }
     }
 
@@ -1550,15 +1497,12 @@ public class login implements Callable<Integer> {
             Page withStatus(int s) { return new Page(s, contentType, body); }
         }
 
-        /*
-         * Each page says what is true when it is sent: it is sent once the login has done all it will do. A
-         * failure gives its reason, which says what to do, and points to the terminal, which says the same.
-         */
+        /* Each page says what is true when it is sent: it is sent once the login has done all it will do. A
+           failure gives its reason, which says what to do, and points to the terminal, which says the same. */
 
         static Page connected(String sessionUrl) {
-            return html(200, "Clone Loop connected", "Clone Loop is connected",
-                    "Your Clone API key is stored and connected to the Clone Dashboard: <a href=\"" + Text.escapeHtml(sessionUrl)
-                            + "\">open the Clone session</a>. You can close this tab.");
+            return html(200, "Clone Loop connected", "Clone Loop is connected", "Your Clone API key is stored and connected to the Clone Dashboard: "
+                    + "<a href=\"" + Text.escapeHtml(sessionUrl) + "\">open the Clone session</a>. You can close this tab.");
         }
 
         static Page stored() {
@@ -1611,8 +1555,8 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /** The real Browser: $BROWSER, else the platform's opener; where there is no display, the address printed. */
     static final class Browsers {
-        /** Never aborts the login: on a headless machine or a failed launch it prints the URL and goes on. */
         static void open(Env env, Ui ui, String url) {
             Optional<List<String>> command = command(env, url);
             if (command.isEmpty()) {
@@ -1625,14 +1569,13 @@ public class login implements Callable<Integer> {
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 p.getOutputStream().close();
                 p.onExit().thenAccept(done -> {
-                    if (done.exitValue() != 0) {
-                        ui.line("Open this URL in your browser: " + url);
-                        ui.note("The browser command exited with status " + done.exitValue() + ".");
-                    }
+                    if (done.exitValue() == 0) return;
+                    ui.line("Open this URL in your browser: " + url);
+                    ui.note("The browser command exited with status " + done.exitValue() + ".");
                 });
             } catch (IOException e) {
                 ui.line("Open this URL in your browser: " + url);
-                ui.note("Could not start a browser (" + command.get().get(0) + "): " + e.getMessage());
+                ui.note("Could not start a browser (" + command.get().get(0) + "): " + Text.describe(e));
             }
         }
 
@@ -1647,68 +1590,23 @@ public class login implements Callable<Integer> {
             String os = env.osName().toLowerCase(Locale.ROOT);
             if (os.contains("win")) return Optional.of(List.of("rundll32", "url.dll,FileProtocolHandler", url));
             if (os.contains("mac")) return Optional.of(List.of("open", url));
-            if (env.wsl()) {
-                return Optional.of(env.onPath("wslview") ? List.of("wslview", url)
-                        : List.of("cmd.exe", "/c", "start", "\"\"", url.replace("&", "^&")));
-            }
+            if (env.wsl()) return Optional.of(env.onPath("wslview") ? List.of("wslview", url) : List.of("cmd.exe", "/c", "start", "\"\"", url.replace("&", "^&")));
             if (env.get("DISPLAY").isBlank() && env.get("WAYLAND_DISPLAY").isBlank()) return Optional.empty();
             return Optional.of(List.of("xdg-open", url));
         }
     }
 
     // ============================================================================================
-    // The dashboard: connect, check, exchange and MCP, over one transport
+    // The dashboard over HTTP: the code exchange and MCP (contract section 5), one transport, trust, proxies
     // ============================================================================================
 
-    /** Connects a key to the Clone Dashboard: MCP initialize, then tools/call start_session. */
-    static final class Connector {
-        record Session(String id, String dashboardUrl) {}
+    /** The real Dashboard: every call through one Transport, made on another thread while the login prints its first lines. */
+    static final class HttpDashboard implements Dashboard {
+        record ExchangeRequest(String code, String state) {}
 
-        private final Env env;
-        private final Ui ui;
-        private final DashboardApi api;
+        record ExchangeAnswer(JsonElement key, JsonElement error) {}
 
-        Connector(Env env, Ui ui, DashboardApi api) {
-            this.env = env;
-            this.ui = ui;
-            this.api = api;
-        }
-
-        /**
-         * Connects a key that was just stored (login, set --connect, import-env --connect). When that fails,
-         * the error says the key is stored and that connect tries again.
-         */
-        static void connectStored(Env env, Ui ui, DashboardApi api, ResolvedKey key, KeyStore store, Summary summary) {
-            try {
-                summary.connected(new Connector(env, ui, api).connect(key));
-            } catch (CliException e) {
-                if (e.exitCode == 130) throw e;
-                String message = e.getMessage().endsWith(".") ? e.getMessage() : e.getMessage() + ".";
-                throw new CliException(e.exitCode, message + " The key is stored in " + store.configPath()
-                        + "; run " + env.quoted("connect") + " to try connecting again.");
-            }
-        }
-
-        Session connect(ResolvedKey key) {
-            if (key.demo()) {
-                throw CliException.outcome("Private Clone API key is required. Run " + env.quoted("login") + " to sign in through the browser, "
-                        + "or create a key in the Clone Dashboard and store it with " + env.quoted("set -") + " or " + env.quoted("import-env")
-                        + ", then run " + env.quoted("connect") + ".");
-            }
-            env.mcp();
-            env.dashboard(); // the block below links to it
-            env.secrets().add(key.token());
-            Keys.requireValid(key.token(), "The " + key.source() + " key", "it was not sent");
-            ui.line("Connecting Clone Loop to Clone Dashboard via MCP...");
-            ui.line("Source: " + key.source());
-            ui.line("Token: " + key.masked());
-            String sessionId = startSession(key.token());
-            String dashboard = env.dashboard().url() + "/console?session=" + Urls.encodeComponent(sessionId) + "#sources";
-            ui.line("Connected Clone Loop to Clone Dashboard.");
-            ui.line("Clone session: " + Text.clean(sessionId, false));
-            ui.line("Dashboard: " + dashboard);
-            return new Session(sessionId, dashboard);
-        }
+        record RpcRequest(String jsonrpc, int id, String method, Object params) {}
 
         record InitializeParams(@SerializedName("protocolVersion") String protocolVersion, Map<String, Object> capabilities,
                                 @SerializedName("clientInfo") ClientInfo clientInfo) {}
@@ -1719,71 +1617,102 @@ public class login implements Callable<Integer> {
 
         record StartSessionArguments(String source, String sourceDetail) {}
 
-        /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
-        static InitializeParams initializeParams(Env env, Ui ui) {
-            return new InitializeParams("2024-11-05", Map.of(), new ClientInfo("clone-loop", PluginVersion.of(env, ui)));
+        private final Env env;
+        private final Ui ui;
+        private final Endpoint site;
+        private final Endpoint mcp;
+        private final CompletableFuture<Transport> transport;
+
+        HttpDashboard(Env env, Ui ui, Endpoint site) {
+            this.env = env;
+            this.ui = ui;
+            this.site = site;
+            this.mcp = env.mcp();
+            Endpoint[] endpoints = site == null ? new Endpoint[] {mcp} : new Endpoint[] {site, mcp};
+            this.transport = CompletableFuture.supplyAsync(() -> new Transport(env, ui, endpoints), Background.EXECUTOR);
         }
 
-        private String startSession(String key) {
-            Transport.Reply initialized = api.mcp(key, null, "initialize", initializeParams(env, ui));
+        private Transport transport() {
+            try {
+                return transport.join();
+            } catch (CompletionException e) {
+                throw CliException.of(e);
+            }
+        }
+
+        @Override public CompletableFuture<Optional<CliException>> reach() {
+            return transport.handleAsync((client, failure) -> failure != null ? Optional.of(CliException.of(failure))
+                    : client.reach(site.url() + "/", "Reaching the Clone dashboard").map(e -> new CliException(1, e.getMessage()
+                            + " This machine cannot reach the Clone dashboard, so the login cannot finish; nothing was stored.", e.network)),
+                    Background.EXECUTOR);
+        }
+
+        /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
+        @Override public String exchange(Callback callback) {
+            Transport.Reply reply = transport().post(site.url() + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
+                    new ExchangeRequest(callback.code(), callback.state()), "Clone Loop login exchange", event -> false);
+            ExchangeAnswer answer = Json.strictObject(reply.body()).flatMap(o -> Json.as(o, ExchangeAnswer.class)).orElse(new ExchangeAnswer(null, null));
+            if (!reply.ok()) {
+                String error = Json.stringOrEmpty(answer.error());
+                throw new CliException(1, error.isBlank() ? "Clone Loop login exchange failed with HTTP " + reply.httpStatus() : Text.clean(error, false));
+            }
+            String key = Json.stringOrEmpty(answer.key()).trim(); // a key of true or 42 is no key
+            if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
+            env.secrets().add(key);
+            Keys.requireValid(key, "The key the dashboard returned", "it was not stored");
+            return key;
+        }
+
+        @Override public String startSession(String key) {
+            Transport.Reply initialized = rpc(key, null, "initialize", initializeParams());
             Mcp.answer("initialize", initialized);
             String mcpSession = Optional.ofNullable(initialized.header("mcp-session-id")).orElse("").trim();
             if (mcpSession.isEmpty()) throw new CliException(1, "Clone MCP initialize did not return an mcp-session-id header.");
-
             ToolCall call = new ToolCall("start_session", new StartSessionArguments("agent", "clone-loop:" + Agent.id(env.vars())));
-            return Mcp.sessionId(Mcp.answer("tools/call", api.mcp(key, mcpSession, "tools/call", call)));
-        }
-    }
-
-    /**
-     * status --check: asks the MCP endpoint (initialize only, no session started) whether the effective
-     * key is accepted. Rejected means the server refused the key (401, 403, a JSON-RPC error);
-     * unreachable means no answer about it (network, a deadline, a proxy, any other status).
-     */
-    static final class KeyCheck {
-        record Outcome(String verdict, String reason) {
-            boolean accepted() { return verdict.equals("accepted"); }
-
-            String sentence(ResolvedKey key) {
-                String which = key.demo() ? "The shared demo key" : "The key";
-                return switch (verdict) {
-                    case "accepted" -> "Check: " + which + " is accepted by the Clone MCP endpoint."
-                            + (key.demo() ? " It is the public demo, not a private key." : "");
-                    case "rejected" -> "Check: " + which + " is rejected by the Clone MCP endpoint: " + reason;
-                    default -> "Check: the Clone MCP endpoint could not be reached: " + reason;
-                };
-            }
+            return Mcp.sessionId(Mcp.answer("tools/call", rpc(key, mcpSession, "tools/call", call)));
         }
 
-        static Outcome run(Env env, Ui ui, ResolvedKey key) {
-            env.mcp();
-            env.secrets().add(key.token());
-            Optional<String> problem = Keys.problem(key.token(), "The key");
-            if (problem.isPresent()) return new Outcome("rejected", problem.get() + "; it was not sent.");
+        /** Rejected: the server refused the key (401, 403, a JSON-RPC error). Unreachable: no answer about it (network, deadline, any other status). */
+        @Override public Check check(String key) {
             Transport.Reply reply;
-            try (Transport transport = new Transport(env, ui, env.mcp())) {
-                reply = new DashboardApi(env, transport).mcp(key.token(), null, "initialize", Connector.initializeParams(env, ui));
+            try {
+                reply = rpc(key, null, "initialize", initializeParams());
             } catch (CliException e) {
                 if (e.exitCode == 130) throw e;
-                return new Outcome("unreachable", e.getMessage());
+                return new Check(Check.Verdict.UNREACHABLE, e.getMessage());
             }
-            if (reply.httpStatus() == 401 || reply.httpStatus() == 403) {
-                return new Outcome("rejected", "HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
-            }
-            if (!reply.ok()) return new Outcome("unreachable", "HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim());
-            try {
-                Mcp.answer("initialize", reply);
-                return new Outcome("accepted", null);
-            } catch (CliException e) {
-                return new Outcome(e.getMessage().startsWith("Clone MCP initialize failed:") ? "rejected" : "unreachable", e.getMessage());
-            }
+            String status = "HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 200), false).trim();
+            if (reply.httpStatus() == 401 || reply.httpStatus() == 403) return new Check(Check.Verdict.REJECTED, status);
+            if (!reply.ok()) return new Check(Check.Verdict.UNREACHABLE, status);
+            Optional<Mcp.Answer> answer = Mcp.parse(reply, Mcp.requestId("initialize"));
+            if (answer.isEmpty()) return new Check(Check.Verdict.UNREACHABLE, "Clone MCP initialize returned no JSON-RPC message.");
+            return answer.get().failure("initialize").map(f -> new Check(Check.Verdict.REJECTED, f)).orElse(new Check(Check.Verdict.ACCEPTED, null));
+        }
+
+        @Override public void close() { transport.thenAccept(Transport::close); }
+
+        /** The initialize params: clientInfo carries the plugin's version when run as part of it, else this tool's. */
+        private InitializeParams initializeParams() {
+            return new InitializeParams("2024-11-05", Map.of(), new ClientInfo("clone-loop", PluginVersion.of(env, ui)));
+        }
+
+        /** One JSON-RPC call to the MCP endpoint, the key in its header, the session once there is one. */
+        private Transport.Reply rpc(String key, String sessionId, String method, Object params) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            headers.put("Accept", "application/json, text/event-stream");
+            headers.put("X-Clone-API-Key", key);
+            if (sessionId != null) headers.put("mcp-session-id", sessionId);
+            int id = Mcp.requestId(method);
+            return transport().post(mcp.url(), headers, new RpcRequest("2.0", id, method, params), "Clone MCP " + method,
+                    event -> Mcp.answering(event, id).isPresent());
         }
     }
 
     /**
-     * The version the MCP initialize announces, as the Node command does: the plugin's, from
-     * PLUGIN_ROOT (Codex, first, as PLUGIN_DATA wins) or CLAUDE_PLUGIN_ROOT, reading
-     * .claude-plugin/plugin.json then .codex-plugin/plugin.json; without a plugin, this tool's own.
+     * The version the MCP initialize announces, as the Node command does: the plugin's, from PLUGIN_ROOT (Codex,
+     * first, as PLUGIN_DATA wins) or CLAUDE_PLUGIN_ROOT, reading .claude-plugin/plugin.json then
+     * .codex-plugin/plugin.json; without a plugin, this tool's own.
      */
     static final class PluginVersion {
         static String of(Env env, Ui ui) {
@@ -1806,8 +1735,7 @@ public class login implements Callable<Integer> {
                     }
                 }
             }
-            ui.verbose("MCP clientInfo version " + VERSION + ", this tool's own (no plugin manifest with a version in PLUGIN_ROOT "
-                    + "or CLAUDE_PLUGIN_ROOT).");
+            ui.verbose("MCP clientInfo version " + VERSION + ", this tool's own (no plugin manifest with a version in PLUGIN_ROOT or CLAUDE_PLUGIN_ROOT).");
             return VERSION;
         }
 
@@ -1822,16 +1750,24 @@ public class login implements Callable<Integer> {
 
     /** Reading MCP answers: plain JSON or server-sent events; JSON-RPC errors; the start_session result. */
     static final class Mcp {
-        record Answer(JsonElement error, JsonElement result) {}
+        record Answer(JsonElement error, JsonElement result) {
+            /** The JSON-RPC error, in the contract's words; empty for a result. */
+            Optional<String> failure(String method) {
+                if (error == null || error.isJsonNull()) return Optional.empty();
+                String message = error.isJsonObject() ? Json.stringOrEmpty(error.getAsJsonObject().get("message")) : error.toString();
+                return Optional.of("Clone MCP " + method + " failed: " + Text.clean(message, false));
+            }
+        }
 
         record ToolResult(List<Content> content, @SerializedName("isError") Boolean isError) {
             String text() { return content == null || content.isEmpty() || content.get(0) == null ? "" : Optional.ofNullable(content.get(0).text()).orElse(""); }
         }
 
-        record Content(String type, String text) {}
+        record Content(String text) {}
 
-        record Started(String sessionId, @SerializedName("sessionId") String sessionIdInCamelCase) {
-            String id() { return sessionId != null && !sessionId.isBlank() ? sessionId : Optional.ofNullable(sessionIdInCamelCase).orElse(""); }
+        /** start_session's JSON: the session id, under session_id or sessionId. */
+        record Started(@SerializedName("session_id") String snakeCase, @SerializedName("sessionId") String camelCase) {
+            String id() { return snakeCase != null && !snakeCase.isBlank() ? snakeCase : Optional.ofNullable(camelCase).orElse(""); }
         }
 
         /** Each call's JSON-RPC id: the two calls a connect makes, one after the other. */
@@ -1840,22 +1776,18 @@ public class login implements Callable<Integer> {
         /** The JSON-RPC answer, or the failure the contract words: a non-2xx status, no message, or an error. */
         static Answer answer(String method, Transport.Reply reply) {
             if (!reply.ok()) {
-                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.httpStatus() + ": "
-                        + Text.clean(Text.first(reply.body(), 500), false));
+                throw new CliException(1, "Clone MCP " + method + " failed with HTTP " + reply.httpStatus() + ": " + Text.clean(Text.first(reply.body(), 500), false));
             }
-            Answer answer = response(reply.body(), requestId(method)).flatMap(o -> Json.as(o, Answer.class))
-                    .orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
-            if (answer.error() != null && !answer.error().isJsonNull()) {
-                JsonElement error = answer.error();
-                String message = error.isJsonObject() ? Json.stringOrEmpty(error.getAsJsonObject().get("message")) : error.toString();
-                throw new CliException(1, "Clone MCP " + method + " failed: " + Text.clean(message, false));
-            }
+            Answer answer = parse(reply, requestId(method)).orElseThrow(() -> new CliException(1, "Clone MCP " + method + " returned no JSON-RPC message."));
+            answer.failure(method).ifPresent(f -> { throw new CliException(1, f); });
             return answer;
         }
 
+        static Optional<Answer> parse(Transport.Reply reply, int id) { return response(reply.body(), id).flatMap(o -> Json.as(o, Answer.class)); }
+
         /**
-         * The response to request {@code id}: the body as plain JSON, or among server-sent events the first
-         * whose data is the JSON-RPC response with that id (notifications and other requests' answers skipped).
+         * The response to request {@code id}: the body as plain JSON, or among server-sent events the first whose
+         * data is the JSON-RPC response with that id (notifications and other requests' answers skipped).
          */
         static Optional<JsonObject> response(String body, int id) {
             Optional<JsonObject> plain = Json.strictObject(body);
@@ -1900,64 +1832,12 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * The dashboard's two interfaces, as the contract's section 5 has them: the single-use code
-     * exchange, and MCP's JSON-RPC envelope. Both speak through the one Transport.
-     */
-    static final class DashboardApi {
-        record ExchangeRequest(String code, String state) {}
-
-        record ExchangeAnswer(JsonElement key, JsonElement error) {}
-
-        record RpcRequest(String jsonrpc, int id, String method, Object params) {}
-
-        private final Env env;
-        private final Transport transport;
-        private final Endpoint mcp;
-
-        DashboardApi(Env env, Transport transport) {
-            this.env = env;
-            this.transport = transport;
-            this.mcp = env.mcp();
-        }
-
-        /** POST the code once: no redirects followed, no retries, so it can never be sent twice. */
-        String exchange(Endpoint dashboard, String code, String state) {
-            Transport.Reply reply = transport.post(dashboard.url() + "/api/auth/clone-loop/connect/exchange/", Map.of("Content-Type", "application/json"),
-                    new ExchangeRequest(code, state), "Clone Loop login exchange", event -> false);
-            ExchangeAnswer answer = Json.strictObject(reply.body()).flatMap(o -> Json.as(o, ExchangeAnswer.class))
-                    .orElse(new ExchangeAnswer(null, null));
-            if (!reply.ok()) {
-                String error = Json.stringOrEmpty(answer.error());
-                throw new CliException(1, error.isBlank() ? "Clone Loop login exchange failed with HTTP " + reply.httpStatus() : Text.clean(error, false));
-            }
-            String key = Json.stringOrEmpty(answer.key()).trim(); // a key of true or 42 is no key
-            if (key.isEmpty()) throw new CliException(1, "Clone Loop login exchange did not return an API key.");
-            env.secrets().add(key);
-            Keys.requireValid(key, "The key the dashboard returned", "it was not stored");
-            return key;
-        }
-
-        /** One JSON-RPC call to the MCP endpoint, the key in its header, the session once there is one. */
-        Transport.Reply mcp(String key, String sessionId, String method, Object params) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Content-Type", "application/json");
-            headers.put("Accept", "application/json, text/event-stream");
-            headers.put("X-Clone-API-Key", key);
-            if (sessionId != null) headers.put("mcp-session-id", sessionId);
-            int id = Mcp.requestId(method);
-            return transport.post(mcp.url(), headers, new RpcRequest("2.0", id, method, params), "Clone MCP " + method,
-                    event -> Mcp.answering(event, id).isPresent());
-        }
-    }
-
-    /**
-     * The one HTTP client every call goes through: proxies chosen per address as curl chooses them,
-     * a 10 s connect timeout and one deadline for the whole answer, body included, at most 1 MiB read,
-     * no redirects, no retries. Closing it stops its selector thread (the fast exit, below).
+     * The one HTTP client every call goes through: proxies chosen per address as curl chooses them, a 10 s connect
+     * timeout and one deadline for the whole answer, body included, at most 1 MiB read, no redirects, no retries.
      */
     static final class Transport implements AutoCloseable {
         static final int MAX_BODY = 1 << 20;
-        private static final ExecutorService CALLS = Executors.newCachedThreadPool(daemonThreads("clone-login-http"));
+        private static final ExecutorService CALLS = Executors.newCachedThreadPool(task -> daemonThread("clone-login-http", task));
 
         record Reply(int httpStatus, Map<String, String> headers, String body, boolean tooLarge) {
             boolean ok() { return httpStatus >= 200 && httpStatus < 300; }
@@ -1967,44 +1847,35 @@ public class login implements Callable<Integer> {
 
         private final Env env;
         private final Ui ui;
-        private final UnirestInstance http;
+        private final UnirestInstance http = new UnirestInstance(new Config());
 
-        /** A client for calls to these endpoints: over https it trusts what {@link Trust} says, built once for them. */
+        /** A client for calls to these endpoints: over https it trusts what {@link Trust} says. */
         Transport(Env env, Ui ui, Endpoint... endpoints) {
             this.env = env;
             this.ui = ui;
-            this.http = new UnirestInstance(new Config());
-            if (List.of(endpoints).stream().anyMatch(Endpoint::https)) {
+            if (Stream.of(endpoints).anyMatch(Endpoint::https)) {
                 Trust.Loaded trust = env.trust().get();
                 trust.warnings().forEach(ui::warn);
                 http.config().sslContext(trust.context());
             }
-            // Proxy credentials go as a header on each CONNECT (post, below), not through Unirest: the
-            // Authenticator it would install also answers the dashboard's own Basic challenge with them.
-            http.config().connectTimeout((int) env.limits().connect().toMillis())
-                    .requestTimeout((int) env.limits().response().toMillis())
-                    .followRedirects(false)
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .proxy(Proxies.selector(env.vars()))
+            // proxy credentials go as a header on each CONNECT (send, below), not through Unirest: the Authenticator
+            // it would install also answers the dashboard's own Basic challenge with them
+            http.config().connectTimeout((int) env.limits().connect().toMillis()).requestTimeout((int) env.limits().response().toMillis())
+                    .followRedirects(false).version(HttpClient.Version.HTTP_1_1).proxy(Proxies.selector(env.vars()))
                     .setObjectMapper(new GsonObjectMapper(Json.GSON));
         }
 
-        /**
-         * One POST with one deadline for the whole answer, body included: the JDK's own timeout ends at the
-         * headers, and a peer that then drips its body would hold the login forever. The call runs on a
-         * daemon thread; past the deadline its stream is closed and the call abandoned, never retried.
-         */
-        Reply post(String url, Map<String, String> headers, Object body, String what, java.util.function.Predicate<String> lastEvent) {
+        /** One POST; lastEvent says which server-sent event is the answer (a server may keep the stream open after it). */
+        Reply post(String url, Map<String, String> headers, Object body, String what, Predicate<String> lastEvent) {
             HttpRequestWithBody request = http.post(url);
             headers.forEach(request::header);
             return send(request.body(body), "POST", url, what, lastEvent);
         }
 
         /**
-         * Whether this machine reaches the address (a HEAD request, any answer will do), for the login to
-         * know before the browser opens: empty when it did or no answer came in time, else the definite
-         * failure (the name, the connection, the certificate, the proxy). The connection, or at least the TLS
-         * session, is the one the login's calls then use.
+         * Whether this machine reaches the address (a HEAD request; any answer will do), for a login to know before
+         * the browser opens: the definite failure (the name, the connection, the certificate, the proxy), or empty
+         * when it did or no answer came in time. The login's calls then reuse the connection, or its TLS session.
          */
         Optional<CliException> reach(String url, String what) {
             try {
@@ -2015,78 +1886,68 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private Reply send(kong.unirest.core.HttpRequest<?> request, String method, String url, String what,
-                           java.util.function.Predicate<String> lastEvent) {
+        /**
+         * One deadline for the whole answer, body included: the JDK's own timeout ends at the headers, and a peer
+         * that then drips its body would hold the login forever. The call runs on a daemon thread; past the
+         * deadline its stream is closed and the call abandoned, never retried.
+         */
+        private Reply send(HttpRequest<?> request, String method, String url, String what, Predicate<String> lastEvent) {
             URI uri = URI.create(url);
             Optional<Proxy> proxy = Proxies.forUri(uri, env.vars());
             proxy.filter(Proxy::isAuthenticated).ifPresent(p -> request.header("Proxy-Authorization", Proxies.basic(p)));
             long started = System.nanoTime();
             AtomicReference<InputStream> stream = new AtomicReference<>();
-            CompletableFuture<kong.unirest.core.HttpResponse<Reply>> call = CompletableFuture.supplyAsync(
-                    () -> request.asObject(raw -> read(raw, stream, lastEvent)), CALLS);
+            CompletableFuture<HttpResponse<Reply>> call = CompletableFuture.supplyAsync(() -> request.asObject(raw -> read(raw, stream, lastEvent)), CALLS);
             try {
-                Reply reply = answered(call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS), what);
-                if (ui != null) {
-                    ui.verbose(method + " " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                HttpResponse<Reply> response = call.get(env.limits().response().toMillis(), TimeUnit.MILLISECONDS);
+                Reply reply = response.getBody();
+                if (reply == null) {
+                    throw new CliException(1, what + " answer could not be read: " + response.getParsingError().map(Text::describe).orElse("no body"));
                 }
+                if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
+                ui.verbose(method + " " + Urls.withoutQuery(url) + " -> HTTP " + reply.httpStatus() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
                 if (reply.httpStatus() == 407) throw Proxies.refused(what, proxy);
                 return reply;
             } catch (TimeoutException e) {
                 abandon(call, stream);
-                throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within "
-                        + env.limits().response().toSeconds() + " s.", Network.Kind.TIMEOUT);
+                throw new CliException(1, what + " got no complete answer from " + uri.getHost() + " within " + env.limits().response().toSeconds() + " s.",
+                        Network.Kind.TIMEOUT);
             } catch (InterruptedException e) {
                 abandon(call, stream);
-                Thread.currentThread().interrupt();
-                throw new CliException(130, "Interrupted.");
+                throw CliException.interrupted();
             } catch (ExecutionException e) {
                 Network.Cause cause = Network.cause(e.getCause(), uri, proxy);
                 throw new CliException(1, what + " failed: " + cause.words() + ".", cause.kind());
             }
         }
 
-        private static Reply answered(kong.unirest.core.HttpResponse<Reply> response, String what) {
-            Reply reply = response.getBody();
-            if (reply == null) {
-                throw new CliException(1, what + " answer could not be read: " + response.getParsingError().map(Text::describe).orElse("no body"));
-            }
-            if (reply.tooLarge()) throw new CliException(1, what + " answered with more than 1 MiB; refusing to read it.");
-            return reply;
-        }
-
         private static void abandon(CompletableFuture<?> call, AtomicReference<InputStream> stream) {
             call.cancel(true);
-            InputStream in = stream.get();
-            if (in == null) return;
-            try {
-                in.close();
+            try (InputStream in = stream.get()) {
+                // closed: the call is abandoned
             } catch (IOException e) {
-                // the call is abandoned either way
+                // abandoned either way
             }
         }
 
-        /**
-         * The status, headers and body (at most 1 MiB). A body of server-sent events is read event by event,
-         * and reading stops after the one that {@code lastEvent} says is the answer: a server may keep the
-         * stream open after it.
-         */
-        private static Reply read(RawResponse raw, AtomicReference<InputStream> stream, java.util.function.Predicate<String> lastEvent) {
+        /** The status, headers and body (at most 1 MiB); server-sent events are read up to the one that is the answer. */
+        private static Reply read(RawResponse raw, AtomicReference<InputStream> stream, Predicate<String> lastEvent) {
             Map<String, String> headers = new LinkedHashMap<>();
             raw.getHeaders().all().forEach(h -> headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue()));
             boolean events = headers.getOrDefault("content-type", "").toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             try (InputStream in = raw.getContent()) {
                 stream.set(in);
                 byte[] bytes = in == null ? new byte[0] : events ? readEvents(in, lastEvent) : in.readNBytes(MAX_BODY + 1);
-                boolean tooLarge = bytes.length > MAX_BODY;
-                return new Reply(raw.getStatus(), headers, new String(bytes, 0, Math.min(bytes.length, MAX_BODY), StandardCharsets.UTF_8), tooLarge);
+                return new Reply(raw.getStatus(), headers, new String(bytes, 0, Math.min(bytes.length, MAX_BODY), StandardCharsets.UTF_8),
+                        bytes.length > MAX_BODY);
             } catch (IOException e) {
                 throw new UnirestException(e);
             }
         }
 
         /** Server-sent events up to the end of the one that is the answer (or the end of the stream, or past 1 MiB). */
-        private static byte[] readEvents(InputStream raw, java.util.function.Predicate<String> lastEvent) throws IOException {
-            InputStream in = new java.io.BufferedInputStream(raw);
+        private static byte[] readEvents(InputStream raw, Predicate<String> lastEvent) throws IOException {
+            InputStream in = new BufferedInputStream(raw);
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             StringBuilder event = new StringBuilder();
@@ -2101,7 +1962,7 @@ public class login implements Callable<Integer> {
                 if (!text.isEmpty()) {
                     event.append(text).append('\n');
                 } else if (lastEvent.test(Mcp.eventData(event.toString()))) {
-                    break; // the answer: the stream may stay open, and nothing after it counts
+                    break; // the answer: nothing after it counts
                 } else {
                     event.setLength(0);
                 }
@@ -2110,17 +1971,15 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * Closing also ends the client's selector thread. It waits in native code, and at exit the JVM waits
-         * about 0.3 s for any thread in native code (measured: 0.33 s after the last line on JDK 17). JDK 17
-         * has no public way to stop it (21 has HttpClient.shutdownNow), but the thread ends its loop when
-         * interrupted, as on the client's own shutdown. Its name is the client's id, which the client's
-         * toString ends with (the JDK's own tests find the thread so).
+         * Closing also ends the client's selector thread, which waits in native code: at exit the JVM waits about
+         * 0.3 s for such a thread. JDK 17 has no public way to stop it (21 has HttpClient.shutdownNow), but the
+         * thread ends its loop when interrupted, as on the client's own shutdown. Its name holds the client's id,
+         * which the client's toString ends with (the JDK's own tests find the thread so).
          */
         @Override public void close() {
             if (!http.config().isRunning()) return; // no call made: no client, no thread
-            Object client = http.config().getClient().getClient();
-            String name = String.valueOf(client);
-            String selector = "HttpClient-" + name.substring(name.lastIndexOf('(') + 1).replace(")", "") + "-SelectorManager";
+            String client = String.valueOf(http.config().getClient().getClient());
+            String selector = "HttpClient-" + client.substring(client.lastIndexOf('(') + 1).replace(")", "") + "-SelectorManager";
             http.close();
             Thread[] threads = new Thread[Thread.activeCount() + 16];
             int n = Thread.currentThread().getThreadGroup().enumerate(threads, true);
@@ -2131,73 +1990,70 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * The certificate authorities a call over https trusts: the JDK's own (or the trust store its options
-     * name), the PEM certificates in NODE_EXTRA_CA_CERTS (which Claude Code users behind a TLS-inspecting
-     * proxy already set for Node) and SSL_CERT_FILE (curl's and OpenSSL's), and the operating system's store
-     * where the JDK can read it: Windows-ROOT, the macOS keychain, and on Linux the distribution's bundle,
-     * which a JDK such as Temurin does not use. A certificate is trusted when one of these, asked in that
-     * order, trusts it; the system's store is read only when the others did not (parsing Linux's bundle
-     * takes a quarter of a second).
+     * The certificate authorities a call over https trusts: the JDK's own (or the trust store its options name),
+     * the PEM certificates in NODE_EXTRA_CA_CERTS (which Claude Code users behind a TLS-inspecting proxy already set
+     * for Node) and SSL_CERT_FILE (curl's), and the operating system's store where the JDK can read it:
+     * Windows-ROOT, the macOS keychain, on Linux the distribution's bundle. A certificate is trusted when one of
+     * these, asked in that order, trusts it; the system's store is read only when the others did not (parsing
+     * Linux's bundle takes a quarter of a second).
      */
     static final class Trust {
         static final List<String> LINUX_BUNDLES = List.of("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
                 "/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/cert.pem");
-        static final List<String> VARIABLES = List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE");
 
-        /** The trust a run's calls use, and what could not be read for it (said when a call is made), made once. */
-        record Loaded(javax.net.ssl.SSLContext context, List<String> warnings) {}
+        /** The trust a run's calls use, and what could not be read for it (said when a call is made). */
+        record Loaded(SSLContext context, List<String> warnings) {}
 
         /** This environment's trust, made on first need (main starts it early for a login, on the other core). */
-        static java.util.function.Supplier<Loaded> once(Map<String, String> vars, String os) {
+        static Supplier<Loaded> once(Map<String, String> vars, String os) {
             return once(() -> load(vars, os, os.toLowerCase(Locale.ROOT).contains("linux") ? LINUX_BUNDLES : List.of()));
         }
 
         static Loaded load(Map<String, String> vars, String os, List<String> bundles) {
             try {
-                List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-                List<java.security.cert.X509Certificate> named = new ArrayList<>();
-                for (String variable : VARIABLES) {
+                List<String> warnings = new CopyOnWriteArrayList<>();
+                List<X509Certificate> named = new ArrayList<>();
+                for (String variable : List.of("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE")) {
                     String file = vars.getOrDefault(variable, "").trim();
                     if (!file.isEmpty()) named.addAll(pem(Env.folder(variable, file, vars), variable, warnings));
                 }
-                var jdk = manager(null);
-                var files = named.isEmpty() ? null : manager(named);
-                java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager> system = once(() -> {
-                    List<java.security.cert.X509Certificate> all = new ArrayList<>(operatingSystem(os));
+                X509ExtendedTrustManager jdk = manager(null), files = named.isEmpty() ? null : manager(named);
+                Supplier<X509ExtendedTrustManager> system = once(() -> {
+                    List<X509Certificate> all = new ArrayList<>(operatingSystem(os));
                     bundles.stream().map(Paths::get).filter(Files::isReadable).findFirst().ifPresent(b -> all.addAll(pem(b, b.toString(), warnings)));
                     return all.isEmpty() ? null : manager(all);
                 });
-                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-                context.init(null, new javax.net.ssl.TrustManager[] {new FirstThatTrusts(List.of(() -> jdk, () -> files, system))}, null);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {new FirstThatTrusts(List.of(() -> jdk, () -> files, system))}, null);
                 return new Loaded(context, warnings);
-            } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            } catch (GeneralSecurityException | RuntimeException e) {
                 throw e instanceof CliException cli ? cli : new CliException(1, "Could not set up TLS: " + Text.describe(e) + ".");
             }
         }
 
         /** A PKIX trust manager for these authorities; the JDK's own for null. */
-        private static javax.net.ssl.X509ExtendedTrustManager manager(List<java.security.cert.X509Certificate> authorities) {
+        private static X509ExtendedTrustManager manager(List<X509Certificate> authorities) {
             try {
-                var factory = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+                var factory = TrustManagerFactory.getInstance("PKIX");
                 if (authorities == null) {
                     factory.init((java.security.KeyStore) null);
                 } else {
-                    Set<java.security.cert.TrustAnchor> anchors = new java.util.HashSet<>();
-                    authorities.forEach(c -> anchors.add(new java.security.cert.TrustAnchor(c, null)));
-                    var parameters = new java.security.cert.PKIXBuilderParameters(anchors, new java.security.cert.X509CertSelector());
+                    Set<TrustAnchor> anchors = new HashSet<>();
+                    authorities.forEach(c -> anchors.add(new TrustAnchor(c, null)));
+                    var parameters = new PKIXBuilderParameters(anchors, new X509CertSelector());
                     parameters.setRevocationEnabled(false); // as the JDK's own trust manager does by default
-                    factory.init(new javax.net.ssl.CertPathTrustManagerParameters(parameters));
+                    factory.init(new CertPathTrustManagerParameters(parameters));
                 }
-                return List.of(factory.getTrustManagers()).stream().filter(javax.net.ssl.X509ExtendedTrustManager.class::isInstance)
-                        .map(javax.net.ssl.X509ExtendedTrustManager.class::cast).findFirst().orElseThrow();
-            } catch (java.security.GeneralSecurityException e) {
+                return Stream.of(factory.getTrustManagers()).filter(X509ExtendedTrustManager.class::isInstance)
+                        .map(X509ExtendedTrustManager.class::cast).findFirst().orElseThrow();
+            } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }
 
         /** Made by the first caller; the others wait for it rather than make it again. */
-        private static <T> java.util.function.Supplier<T> once(java.util.function.Supplier<T> make) {
-            return new java.util.function.Supplier<>() {
+        private static <T> Supplier<T> once(Supplier<T> make) {
+            return new Supplier<>() {
                 private Optional<T> made;
 
                 @Override public synchronized T get() {
@@ -2207,91 +2063,90 @@ public class login implements Callable<Integer> {
             };
         }
 
-        /** Trusts what the first of its managers that trusts it trusts; the first one's refusal otherwise. */
-        private static final class FirstThatTrusts extends javax.net.ssl.X509ExtendedTrustManager {
-            private interface Check { void by(javax.net.ssl.X509ExtendedTrustManager manager) throws java.security.cert.CertificateException; }
+        /** Trusts a server the first of its managers that trusts it trusts; the first one's refusal otherwise. A client never asks. */
+        private static final class FirstThatTrusts extends X509ExtendedTrustManager {
+            private interface Check { void by(X509ExtendedTrustManager manager) throws CertificateException; }
 
-            private final List<java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager>> managers;
+            private final List<Supplier<X509ExtendedTrustManager>> managers;
 
-            FirstThatTrusts(List<java.util.function.Supplier<javax.net.ssl.X509ExtendedTrustManager>> managers) { this.managers = managers; }
+            FirstThatTrusts(List<Supplier<X509ExtendedTrustManager>> managers) { this.managers = managers; }
 
-            private void first(Check check) throws java.security.cert.CertificateException {
-                java.security.cert.CertificateException refusal = null;
+            private void first(Check check) throws CertificateException {
+                CertificateException refusal = null;
                 for (var source : managers) {
                     var manager = source.get();
                     if (manager == null) continue;
                     try {
                         check.by(manager);
                         return;
-                    } catch (java.security.cert.CertificateException e) {
+                    } catch (CertificateException e) {
                         if (refusal == null) refusal = e;
                     }
                 }
                 throw refusal;
             }
 
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth, java.net.Socket socket)
-                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth, socket)); }
+            @Override public void checkServerTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException {
+                first(m -> m.checkServerTrusted(chain, auth, s));
+            }
 
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth, javax.net.ssl.SSLEngine engine)
-                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth, engine)); }
+            @Override public void checkServerTrusted(X509Certificate[] chain, String auth, SSLEngine e) throws CertificateException {
+                first(m -> m.checkServerTrusted(chain, auth, e));
+            }
 
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth)
-                    throws java.security.cert.CertificateException { first(m -> m.checkServerTrusted(chain, auth)); }
+            @Override public void checkServerTrusted(X509Certificate[] chain, String auth) throws CertificateException {
+                first(m -> m.checkServerTrusted(chain, auth));
+            }
 
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth, java.net.Socket socket)
-                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth, socket)); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String auth, Socket s) throws CertificateException { refuse(); }
 
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth, javax.net.ssl.SSLEngine engine)
-                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth, engine)); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String auth, SSLEngine e) throws CertificateException { refuse(); }
 
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth)
-                    throws java.security.cert.CertificateException { first(m -> m.checkClientTrusted(chain, auth)); }
+            @Override public void checkClientTrusted(X509Certificate[] chain, String auth) throws CertificateException { refuse(); }
 
-            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return managers.get(0).get().getAcceptedIssuers(); }
+            private static void refuse() throws CertificateException { throw new CertificateException("this tool is never a TLS server"); }
+
+            @Override public X509Certificate[] getAcceptedIssuers() { return managers.get(0).get().getAcceptedIssuers(); }
         }
 
         /** The certificates of a PEM file; one that cannot be read is said and left out, as Node does. */
-        static List<java.security.cert.X509Certificate> pem(Path file, String from, List<String> warnings) {
+        static List<X509Certificate> pem(Path file, String from, List<String> warnings) {
             try (InputStream in = Files.newInputStream(file)) {
-                return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-                        .filter(java.security.cert.X509Certificate.class::isInstance).map(java.security.cert.X509Certificate.class::cast).toList();
-            } catch (IOException | java.security.GeneralSecurityException e) {
+                return CertificateFactory.getInstance("X.509").generateCertificates(in).stream().filter(X509Certificate.class::isInstance)
+                        .map(X509Certificate.class::cast).toList();
+            } catch (IOException | GeneralSecurityException e) {
                 warnings.add("Warning: ignoring the certificates in " + from + " (" + file + "): " + Text.describe(e) + ".");
                 return List.of();
             }
         }
 
         /** The system's own store where the JDK has a provider for it; none elsewhere. */
-        private static List<java.security.cert.X509Certificate> operatingSystem(String osName) {
+        private static List<X509Certificate> operatingSystem(String osName) {
             String os = osName.toLowerCase(Locale.ROOT);
             String type = os.contains("win") ? "Windows-ROOT" : os.contains("mac") ? "KeychainStore" : null;
             if (type == null) return List.of();
             try {
                 java.security.KeyStore store = java.security.KeyStore.getInstance(type);
                 store.load(null, null);
-                List<java.security.cert.X509Certificate> found = new ArrayList<>();
-                for (String alias : java.util.Collections.list(store.aliases())) {
-                    if (store.getCertificate(alias) instanceof java.security.cert.X509Certificate c) found.add(c);
+                List<X509Certificate> found = new ArrayList<>();
+                for (String alias : Collections.list(store.aliases())) {
+                    if (store.getCertificate(alias) instanceof X509Certificate c) found.add(c);
                 }
                 return found;
-            } catch (IOException | java.security.GeneralSecurityException e) {
+            } catch (IOException | GeneralSecurityException e) {
                 return List.of(); // not readable here: the JDK's own CAs and the files still count
             }
         }
     }
 
     /**
-     * Proxy choice as curl makes it: scheme_proxy (either case), NO_PROXY host suffixes; loopback goes
-     * direct. A value that cannot be used fails here, before anything starts, without being echoed:
-     * it may hold a password.
+     * Proxy choice as curl makes it: scheme_proxy (either case), NO_PROXY host suffixes; loopback goes direct.
+     * A value that cannot be used fails before anything starts, without being echoed: it may hold a password.
      */
     static final class Proxies {
         static Optional<Proxy> forUri(URI uri, Map<String, String> env) {
             String host = Optional.ofNullable(uri.getHost()).orElse("").toLowerCase(Locale.ROOT);
-            if (Urls.isLoopbackHost(host) || bypassed(host, env.getOrDefault(first(env, "no_proxy", "NO_PROXY"), ""))) {
-                return Optional.empty();
-            }
+            if (Urls.isLoopbackHost(host) || bypassed(host, env.getOrDefault(first(env, "no_proxy", "NO_PROXY"), ""))) return Optional.empty();
             String variable = "https".equalsIgnoreCase(uri.getScheme()) ? first(env, "https_proxy", "HTTPS_PROXY") : first(env, "http_proxy", "HTTP_PROXY");
             return variable.isEmpty() ? Optional.empty() : Optional.of(parse(variable, env.get(variable).trim()));
         }
@@ -2311,37 +2166,32 @@ public class login implements Callable<Integer> {
             String userInfo = p.getUserInfo();
             if (userInfo == null) return new Proxy(p.getHost(), port);
             int colon = userInfo.indexOf(':');
-            String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
-            String password = colon < 0 ? "" : userInfo.substring(colon + 1);
-            return new Proxy(p.getHost(), port, user, password);
+            return new Proxy(p.getHost(), port, colon < 0 ? userInfo : userInfo.substring(0, colon), colon < 0 ? "" : userInfo.substring(colon + 1));
         }
 
-        /** The proxy for each address, for the one HTTP client: forUri as a java.net.ProxySelector. */
-        static java.net.ProxySelector selector(Map<String, String> env) {
-            return new java.net.ProxySelector() {
+        /** forUri as a java.net.ProxySelector, for the one HTTP client. */
+        static ProxySelector selector(Map<String, String> env) {
+            return new ProxySelector() {
                 @Override public List<java.net.Proxy> select(URI uri) {
                     return forUri(uri, env).map(p -> List.of(new java.net.Proxy(java.net.Proxy.Type.HTTP,
                             InetSocketAddress.createUnresolved(p.getHost(), p.getPort())))).orElse(List.of(java.net.Proxy.NO_PROXY));
                 }
 
-                @Override public void connectFailed(URI uri, java.net.SocketAddress address, IOException e) {
+                @Override public void connectFailed(URI uri, SocketAddress address, IOException e) {
                     // the call reports the failure itself
                 }
             };
         }
 
-        /** The Proxy-Authorization value for a proxy with credentials. */
         static String basic(Proxy proxy) {
-            return "Basic " + Base64.getEncoder().encodeToString((proxy.getUsername() + ":" + proxy.getPassword())
-                    .getBytes(StandardCharsets.UTF_8));
+            return "Basic " + Base64.getEncoder().encodeToString((proxy.getUsername() + ":" + proxy.getPassword()).getBytes(StandardCharsets.UTF_8));
         }
 
         static CliException refused(String what, Optional<Proxy> proxy) {
             if (proxy.isEmpty()) return new CliException(1, what + " failed with HTTP 407 (proxy authentication required).", Network.Kind.PROXY);
             return new CliException(1, what + " was refused by the proxy " + proxy.get().getHost() + ":" + proxy.get().getPort()
-                    + " (HTTP 407 Proxy Authentication Required): " + (proxy.get().isAuthenticated()
-                    ? "check the user and password in HTTPS_PROXY." : "it wants a user and password, as in HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT."),
-                    Network.Kind.PROXY);
+                    + " (HTTP 407 Proxy Authentication Required): " + (proxy.get().isAuthenticated() ? "check the user and password in HTTPS_PROXY."
+                    : "it wants a user and password, as in HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT."), Network.Kind.PROXY);
         }
 
         private static CliException unusable(String variable, String why) {
@@ -2350,77 +2200,153 @@ public class login implements Callable<Integer> {
 
         static boolean bypassed(String host, String noProxy) {
             for (String raw : noProxy.split(",")) {
-                String entry = raw.trim().toLowerCase(Locale.ROOT);
-                if (entry.isEmpty()) continue;
-                if (entry.equals("*")) return true;
-                if (entry.startsWith(".")) entry = entry.substring(1);
-                if (host.equals(entry) || host.endsWith("." + entry)) return true;
+                String entry = raw.trim().toLowerCase(Locale.ROOT).replaceFirst("^\\.", "");
+                if (entry.equals("*") || (!entry.isEmpty() && (host.equals(entry) || host.endsWith("." + entry)))) return true;
             }
             return false;
         }
 
         /** The first of these variables that is set to something, or "" for none. */
         private static String first(Map<String, String> env, String... names) {
-            for (String name : names) {
-                if (!env.getOrDefault(name, "").isBlank()) return name;
-            }
-            return "";
+            return Stream.of(names).filter(n -> !env.getOrDefault(n, "").isBlank()).findFirst().orElse("");
         }
+    }
+
+    /** Why a call did not reach its server, in plain words: which step failed (name, connection, certificate), never a class name. */
+    static final class Network {
+        /** Which step of reaching a server failed. Every one but a timeout is a definite answer: retrying now would not help. */
+        enum Kind {
+            NAME, REFUSED, TLS, PROXY, TIMEOUT, OTHER;
+
+            boolean definite() { return this != TIMEOUT; }
+        }
+
+        record Cause(Kind kind, String words) {}
+
+        static Cause cause(Throwable e, URI uri, Optional<Proxy> proxy) {
+            String host = uri.getHost();
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            String through = proxy.map(p -> " through the proxy " + p.getHost() + ":" + p.getPort()).orElse("");
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+                    return proxy.isPresent() ? new Cause(Kind.PROXY, "could not resolve the proxy host " + proxy.get().getHost())
+                            : new Cause(Kind.NAME, "could not resolve host " + host + " (check the name and this machine's network and DNS)");
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof HttpConnectTimeoutException || t instanceof SocketTimeoutException) {
+                    return new Cause(Kind.TIMEOUT, "connecting to " + host + ":" + port + through + " timed out");
+                }
+                if (t instanceof ConnectException) {
+                    return proxy.map(p -> new Cause(Kind.PROXY, "connection refused by the proxy " + p.getHost() + ":" + p.getPort()))
+                            .orElseGet(() -> new Cause(Kind.REFUSED, "connection refused by " + host + ":" + port));
+                }
+                if (t instanceof SSLException) return new Cause(Kind.TLS, tls(t, host));
+            }
+            return new Cause(Kind.OTHER, "could not reach " + host + through + ": " + Text.describe(e));
+        }
+
+        /** A failed TLS handshake: most often a certificate this machine does not trust (a proxy that inspects TLS). */
+        static String tls(Throwable e, String host) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
+                    return "certificate not trusted: " + host + " presented a certificate that no certificate authority this machine trusts has signed. "
+                            + "Behind a proxy or a company network that inspects TLS, add its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem (or SSL_CERT_FILE)";
+                }
+                if (t instanceof CertificateExpiredException) return "the certificate of " + host + " has expired";
+                if (t instanceof CertificateException && String.valueOf(t.getMessage()).contains("subject alternative")) {
+                    return "the certificate " + host + " presented is for another name";
+                }
+            }
+            return "the TLS handshake with " + host + " failed: " + Text.describe(e);
+        }
+    }
+
+    /**
+     * A dashboard or MCP address, parsed and normalised once: scheme and host in lower case, no user information,
+     * no fragment; every check, proxy choice, call and printed line uses this one form. It must be https, or plain
+     * http on loopback; anything else is refused before any network call, server or browser.
+     */
+    record Endpoint(String url, URI uri) {
+        static Endpoint of(String value, String variable) {
+            String shown = value.contains("@") ? "(not shown)" : Text.clean(value, false); // whatever stands before an @ may be a password
+            URI parsed;
+            try {
+                parsed = new URI(value);
+            } catch (URISyntaxException e) {
+                throw new CliException(1, variable + " is not a valid URL (it must be an https URL): " + shown + ".");
+            }
+            if (parsed.getRawUserInfo() != null) {
+                throw new CliException(1, variable + " holds a user name or password (user:password@), which this tool never sends or prints: "
+                        + "remove it from the URL.");
+            }
+            String scheme = Optional.ofNullable(parsed.getScheme()).orElse("").toLowerCase(Locale.ROOT);
+            String host = Optional.ofNullable(parsed.getHost()).orElse("").toLowerCase(Locale.ROOT);
+            if (host.isEmpty() || !(scheme.equals("https") || (scheme.equals("http") && Urls.isLoopbackHost(host)))) {
+                throw new CliException(1, variable + " must be an https URL (plain http is allowed only for 127.0.0.1, ::1 and localhost), not " + shown + ".");
+            }
+            String url = scheme + "://" + host + (parsed.getPort() < 0 ? "" : ":" + parsed.getPort()) + Optional.ofNullable(parsed.getRawPath()).orElse("")
+                    + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
+            return new Endpoint(url, URI.create(url));
+        }
+
+        /** Also the proxy this endpoint goes through: a value that cannot be used fails now, and its password is never printed. */
+        static Endpoint checked(Env env, String value, String variable) {
+            Endpoint endpoint = of(value, variable);
+            Proxies.forUri(endpoint.uri(), env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> env.secrets().add(p.getPassword(), "***"));
+            return endpoint;
+        }
+
+        boolean https() { return uri.getScheme().equals("https"); }
     }
 
     // ============================================================================================
     // The key store and key resolution (contract sections 2, 3 and 6)
     // ============================================================================================
 
-    record ResolvedKey(String token, String source, String masked, boolean demo) {
+    /** A key and where it came from (environment, plugin config, demo fallback), with the only form in which it is shown. */
+    public record ResolvedKey(String token, String source, String masked, boolean demo) {
         static final String ENVIRONMENT = "environment";
         static final String PLUGIN_CONFIG = "plugin config";
         static final String DEMO = "demo fallback";
 
-        static ResolvedKey of(String token, String source) {
-            return new ResolvedKey(token, source, Mask.mask(token), source.equals(DEMO));
-        }
+        static ResolvedKey of(String token, String source) { return new ResolvedKey(token, source, Mask.mask(token), source.equals(DEMO)); }
+
+        @Override public String toString() { return source + " " + masked; }
     }
 
     record StoredKey(String token, Path path) {}
 
     /**
-     * The key files as one reading found them, and what follows from it: the stored key (the first candidate
-     * that holds one), the key in effect (CLONE_API_TOKEN, then the stored key, then the demo key), and
-     * whether the variable shadows the stored key. A command reads it once (and once more after it wrote or
-     * cleared), so nothing it says can disagree with something else it says.
+     * The key files as one reading found them, and what follows: the stored key (the first candidate that holds
+     * one), the key in effect (CLONE_API_TOKEN, the stored key, the demo key), and whether the variable shadows the
+     * stored key. A command reads it once (and once more after it wrote or cleared), so nothing it says disagrees.
      */
     record KeyState(KeyStore store, List<KeyStore.Reading> readings, Optional<StoredKey> stored, ResolvedKey effective, boolean shadowed) {
         static KeyState read(Env env, KeyStore store) {
             List<KeyStore.Reading> readings = store.readings();
-            Optional<StoredKey> stored = readings.stream().filter(KeyStore.Reading::found).findFirst()
-                    .map(r -> new StoredKey(r.token(), r.path()));
-            stored.ifPresent(s -> env.secrets().add(s.token())); // every key in hand is redacted, whatever echoes it
-            env.secrets().add(env.token());
+            Optional<StoredKey> stored = readings.stream().filter(KeyStore.Reading::found).findFirst().map(r -> new StoredKey(r.token(), r.path()));
+            stored.ifPresent(s -> env.secrets().add(s.token())); // a key read is a key in hand: redacted, whatever echoes it
             ResolvedKey effective = !env.token().isEmpty() ? ResolvedKey.of(env.token(), ResolvedKey.ENVIRONMENT)
                     : stored.map(s -> ResolvedKey.of(s.token(), ResolvedKey.PLUGIN_CONFIG)).orElseGet(() -> ResolvedKey.of(DEMO_TOKEN, ResolvedKey.DEMO));
             return new KeyState(store, readings, stored, effective, stored.map(s -> Shadowing.shadows(env, s.token())).orElse(false));
         }
     }
 
-    /** Section 6: a nonblank, different CLONE_API_TOKEN wins over the key just stored. */
+    /** Section 6: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it, and the person is told how to unset it. */
     static final class Shadowing {
-        /** The one test: a nonblank CLONE_API_TOKEN that differs from the stored key wins over it. */
-        static boolean shadows(Env env, String stored) {
-            return !env.token().isEmpty() && !env.token().equals(stored);
-        }
+        static boolean shadows(Env env, String stored) { return !env.token().isEmpty() && !env.token().equals(stored); }
 
         static void warnBeforeLogin(Env env, Ui ui) {
             if (env.token().isEmpty()) return;
-            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(env.token()) + ") and takes precedence over the key this login "
-                    + "stores. Unset CLONE_API_TOKEN afterwards to use the new key.");
+            ui.warn("Warning: CLONE_API_TOKEN is set (" + Mask.mask(env.token()) + ") and takes precedence over the key this login stores. "
+                    + "Unset CLONE_API_TOKEN afterwards to use the new key.");
         }
 
         static int warnAfterStore(Env env, Ui ui, String stored) {
             if (!shadows(env, stored)) return 0;
-            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.token()) + ") takes precedence over the stored key ("
-                    + Mask.mask(stored) + "). To use the stored key, " + unsetAdvice(env)
-                    + ", and remove it from your shell profile or agent settings.");
+            ui.warn("Warning: CLONE_API_TOKEN (" + Mask.mask(env.token()) + ") takes precedence over the stored key (" + Mask.mask(stored)
+                    + "). To use the stored key, " + unsetAdvice(env) + ", and remove it from your shell profile or agent settings.");
             return 3;
         }
 
@@ -2429,8 +2355,7 @@ public class login implements Callable<Integer> {
             if (env.osName().toLowerCase(Locale.ROOT).contains("win")) {
                 return "unset CLONE_API_TOKEN (PowerShell: Remove-Item Env:CLONE_API_TOKEN; cmd: set CLONE_API_TOKEN=)";
             }
-            String shell = env.get("SHELL").replaceAll(".*[/\\\\]", "");
-            return switch (shell) {
+            return switch (env.get("SHELL").replaceAll(".*[/\\\\]", "")) {
                 case "fish" -> "run: set -e CLONE_API_TOKEN";
                 case "csh", "tcsh" -> "run: unsetenv CLONE_API_TOKEN";
                 case "pwsh", "powershell" -> "run: Remove-Item Env:CLONE_API_TOKEN";
@@ -2439,57 +2364,31 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** Where keys are stored, reading them in the contract's order, and writing and clearing the config (section 3). */
-    static final class KeyStore {
-        static final List<String> LEGACY_FOLDERS = List.of("clone-loop-clone-loop", "clone-loop-clone-labs",
-                "clone-clone-loop", "clone-clone-labs");
-
-        private final Path folder;
-        private final boolean injected;
-        private final List<Path> candidates;
-        private final Duration lockWait;
-
-        KeyStore(Path folder, boolean injected, List<Path> candidates, Duration lockWait) {
-            this.folder = folder;
-            this.injected = injected;
-            this.candidates = candidates;
-            this.lockWait = lockWait;
-        }
+    /**
+     * Where keys are stored (section 3): the config in the data folder, then, when no folder is injected, the legacy
+     * folders in the contract's order. Writing goes through the one Writer, under the folder's lock.
+     */
+    record KeyStore(Path folder, boolean injected, List<Path> candidates, Duration lockWait) {
+        static final List<String> LEGACY_FOLDERS = List.of("clone-loop-clone-loop", "clone-loop-clone-labs", "clone-clone-loop", "clone-clone-labs");
 
         static KeyStore of(Env env) {
-            String codex = env.get("PLUGIN_DATA").trim();
-            String claude = env.get("CLAUDE_PLUGIN_DATA").trim();
+            String codex = env.get("PLUGIN_DATA").trim(), claude = env.get("CLAUDE_PLUGIN_DATA").trim();
             if (!codex.isEmpty() || !claude.isEmpty()) {
                 Path folder = codex.isEmpty() ? Env.folder("CLAUDE_PLUGIN_DATA", claude, env.vars()) : Env.folder("PLUGIN_DATA", codex, env.vars());
                 return new KeyStore(folder, true, List.of(folder.resolve(AUTH_FILE)), env.limits().lockWait());
             }
             Path home = env.home() != null ? env.home() : Env.folder(Env.homeVariable(), env.get(Env.homeVariable()).trim(), env.vars());
             Path data = home.resolve(".claude").resolve("plugins").resolve("data");
-            Path folder = data.resolve("clone-labs-clone-loop");
-            List<Path> candidates = new ArrayList<>();
-            candidates.add(folder.resolve(AUTH_FILE));
+            List<Path> candidates = new ArrayList<>(List.of(data.resolve("clone-labs-clone-loop").resolve(AUTH_FILE)));
             LEGACY_FOLDERS.forEach(f -> candidates.add(data.resolve(f).resolve(AUTH_FILE)));
-            return new KeyStore(folder, false, List.copyOf(candidates), env.limits().lockWait());
+            return new KeyStore(data.resolve("clone-labs-clone-loop"), false, List.copyOf(candidates), env.limits().lockWait());
         }
 
         Path configPath() { return folder.resolve(AUTH_FILE); }
 
-        Path folder() { return folder; }
-
-        boolean injected() { return injected; }
-
-        List<Path> candidates() { return candidates; }
-
-        // ---- reading ----
-
         /** What one candidate file holds: a key, or why it was skipped (nothing there: neither). */
         record Reading(Path path, String token, String skipped) {
             boolean found() { return !token.isEmpty(); }
-        }
-
-        /** The first candidate that parses and holds a nonblank key; unreadable ones are skipped. */
-        Optional<StoredKey> read() {
-            return readings().stream().filter(Reading::found).findFirst().map(r -> new StoredKey(r.token(), r.path()));
         }
 
         /** Every candidate up to and including the one in effect, each with what it held or why it was skipped. */
@@ -2505,8 +2404,7 @@ public class login implements Callable<Integer> {
 
         static Reading readOne(Path file) {
             try {
-                return Json.strictObject(SafeFiles.readSmallText(file))
-                        .map(o -> Json.stringOrEmpty(o.get("clone_api_token")).trim())
+                return Json.strictObject(SafeFiles.readSmallText(file)).map(o -> Json.stringOrEmpty(o.get("clone_api_token")).trim())
                         .map(t -> new Reading(file, t, t.isEmpty() ? "it holds no clone_api_token" : ""))
                         .orElseGet(() -> new Reading(file, "", "it is not valid JSON"));
             } catch (NoSuchFileException e) {
@@ -2518,8 +2416,6 @@ public class login implements Callable<Integer> {
             }
         }
 
-        // ---- writing ----
-
         void write(String token, Clock clock, Ui ui) {
             try (Writer writer = lock(ui)) {
                 writer.write(token, clock, SafeFiles.Gate.OPEN);
@@ -2527,108 +2423,104 @@ public class login implements Callable<Integer> {
         }
 
         /**
-         * The config's lock, held until closed: a login takes it before it sends its single-use code, so
-         * the key that comes back can always be written. Only a lock that another live process holds is
-         * waited for; every other failure is reported at once.
+         * The config's lock, held until closed: a login takes it before it sends its single-use code, so the key
+         * that comes back can always be written. Only a lock that another live process holds is waited for.
          */
-        Writer lock(Ui ui) {
+        Writer lock(Ui ui) { return lock(ui, AUTH_FILE); }
+
+        /** The lock, for one of the tool's files in the data folder: the config, or the pending login. */
+        Writer lock(Ui ui, String name) {
+            Writer writer = new Writer(folder.resolve(name), ui);
             try {
                 SafeFiles.ensureFolder(folder, ui);
-                Path target = SafeFiles.writeTarget(configPath());
-                return new Writer(target, FolderLock.acquire(folder, lockWait, ui), ui);
+                writer.target = SafeFiles.writeTarget(folder.resolve(name));
+                writer.lock = FolderLock.acquire(folder, lockWait, ui);
+                return writer;
             } catch (IOException e) {
-                throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
+                throw writer.failed(e);
             }
         }
 
-        /** Writes the config under a lock this store holds: keeps other fields, moves a corrupt file aside, replaces the file atomically. */
+        /** The one way this tool writes a file: under the lock, through a new owner-only temporary, renamed over atomically. */
         final class Writer implements AutoCloseable {
-            private final Path target;
-            private final FolderLock lock;
+            private final Path file;
             private final Ui ui;
-            private boolean released;
+            private Path target;
+            private FolderLock lock;
 
-            private Writer(Path target, FolderLock lock, Ui ui) {
-                this.target = target;
-                this.lock = lock;
+            private Writer(Path file, Ui ui) {
+                this.file = file;
                 this.ui = ui;
             }
 
+            /** The config with this key, its other fields kept; a file that is not strict JSON in UTF-8 is moved aside, never lost. */
             void write(String token, Clock clock, SafeFiles.Gate gate) {
+                JsonObject content;
+                try {
+                    content = Json.strictObject(SafeFiles.readSmallText(target)).orElse(null);
+                } catch (NoSuchFileException e) {
+                    content = new JsonObject();
+                } catch (CharacterCodingException e) {
+                    content = null; // not UTF-8: moved aside below
+                } catch (IOException e) {
+                    throw failed(e);
+                }
+                try {
+                    if (content == null) {
+                        ui.note("The existing " + target.getFileName() + " was not valid JSON; moved it aside to " + SafeFiles.moveAside(target, clock.instant()) + ".");
+                        content = new JsonObject();
+                    }
+                } catch (IOException e) {
+                    throw failed(e);
+                }
+                content.addProperty("clone_api_token", token);
+                content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
+                replace(Json.PRETTY.toJson(content) + "\n", gate);
+            }
+
+            void replace(String content, SafeFiles.Gate gate) {
                 try {
                     Temporaries.removeStale(target);
-                    JsonObject content = existing(target, clock, ui);
-                    content.addProperty("clone_api_token", token);
-                    content.addProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
-                    SafeFiles.replace(target, Json.pretty(content) + "\n", gate);
+                    SafeFiles.replace(target, content, gate);
                     ui.verbose("Wrote " + target + " (mode 0600).");
                 } catch (IOException e) {
-                    throw new CliException(1, "Could not store the key in " + folder + ": " + Text.describe(e) + ".");
+                    throw failed(e);
                 }
+            }
+
+            private CliException failed(IOException e) {
+                return new CliException(1, (file.getFileName().toString().equals(AUTH_FILE) ? "Could not store the key in " + folder : "Could not write " + file)
+                        + ": " + Text.describe(e) + ".");
             }
 
             /** Releases the lock (once: a login releases it as soon as the key is written, before it connects). */
             @Override public synchronized void close() {
-                if (released) return;
-                released = true;
-                try {
-                    lock.close();
+                try (FolderLock held = lock) {
+                    lock = null;
                 } catch (IOException e) {
                     // the lock file stays; the next writer finds no live holder and removes it
                 }
             }
         }
 
-        /** The existing file's fields, to keep; a file that is not strict JSON in UTF-8 is moved aside, never overwritten. */
-        private static JsonObject existing(Path target, Clock clock, Ui ui) throws IOException {
-            Optional<JsonObject> parsed;
-            try {
-                parsed = Json.strictObject(SafeFiles.readSmallText(target));
-            } catch (NoSuchFileException e) {
-                return new JsonObject();
-            } catch (CharacterCodingException e) {
-                parsed = Optional.empty();
-            }
-            if (parsed.isPresent()) return parsed.get();
-            Path aside = SafeFiles.moveAside(target, clock.instant());
-            ui.note("The existing " + target.getFileName() + " was not valid JSON; moved it aside to " + aside + ".");
-            return new JsonObject();
-        }
-
         /**
-         * Fails now, before a login spends its single-use code, if the key could not be written later: a
-         * refused link, something that is not a config file in its place, or a folder this user cannot write.
+         * Fails now, before a login spends its single-use code, if the key could not be written later: a refused
+         * link, something that is not a config file in its place, or a folder this user cannot write.
          */
         void checkWritable() {
             try {
                 SafeFiles.writeTarget(configPath());
                 Path existing = folder.toAbsolutePath();
                 while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-                if (existing != null && !Files.isWritable(existing)) {
-                    throw new AccessDeniedException(existing.toString(), null, "not writable");
-                }
+                if (existing != null && !Files.isWritable(existing)) throw new AccessDeniedException(existing.toString(), null, "not writable");
             } catch (IOException e) {
                 throw new CliException(1, "Could not store a key in " + folder + ": " + Text.describe(e) + ".");
             }
         }
 
-        /** Writes one of the tool's own small files in the data folder (the pending login) the way the config is written. */
-        void writeFile(String name, String content, Ui ui) {
-            Path target = folder.resolve(name);
-            try {
-                SafeFiles.ensureFolder(folder, ui);
-                try (FolderLock lock = FolderLock.acquire(folder, lockWait, ui)) {
-                    Temporaries.removeStale(target);
-                    SafeFiles.replace(target, content, SafeFiles.Gate.OPEN);
-                }
-            } catch (IOException e) {
-                throw new CliException(1, "Could not write " + target + ": " + Text.describe(e) + ".");
-            }
-        }
-
         /**
-         * Deletes every stored key in effect: the config (a link to it is removed, not its target), then
-         * each legacy file that would take over. Needs no lock and no free space. Returns the files deleted.
+         * Deletes every stored key in effect: the config (a link to it is removed, not its target), then each legacy
+         * file that would take over. Needs no lock and no free space. Returns the files deleted.
          */
         List<Path> clear(Ui ui) {
             List<Path> deleted = new ArrayList<>();
@@ -2640,8 +2532,8 @@ public class login implements Callable<Integer> {
                             : ", which pointed to " + target + ", a file that does not exist."));
                 }
                 if (Files.deleteIfExists(config)) deleted.add(config);
-                for (Optional<StoredKey> inEffect = read(); inEffect.isPresent(); inEffect = read()) {
-                    Path path = inEffect.get().path();
+                for (List<Reading> left = readings(); !left.isEmpty() && left.get(left.size() - 1).found(); left = readings()) {
+                    Path path = left.get(left.size() - 1).path();
                     if (!Files.deleteIfExists(path)) break;
                     deleted.add(path);
                 }
@@ -2653,15 +2545,13 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * How the tool's files are read and written, whatever they hold: small regular files only, strict
-     * UTF-8; atomic replacement through a new owner-only temporary; never through a link, except a
-     * config linked to a JSON file the user owns, which is written through; corrupt files kept aside.
+     * How the tool's files are read and written, whatever they hold: small regular files only, strict UTF-8; atomic
+     * replacement through a new owner-only temporary; never through a link, except a config linked to a JSON file
+     * the user owns, which is written through; corrupt files kept aside.
      */
     static final class SafeFiles {
         /** A config holds a key and a date; anything larger is not one of ours, and is never read. */
         static final int MAX_SIZE = 1 << 20;
-        private static final DateTimeFormatter CORRUPT_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                .withZone(ZoneOffset.UTC);
 
         interface IoAction { void run() throws IOException; }
 
@@ -2685,13 +2575,13 @@ public class login implements Callable<Integer> {
                 bytes = in.readNBytes(MAX_SIZE + 1);
             }
             if (bytes.length > MAX_SIZE) throw new IOException("it is larger than 1 MiB");
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
         }
 
         /**
-         * The file a write of this path replaces: the path itself, or, when it is a link to a JSON file this
-         * user owns (a dotfiles setup), that file, so the link survives. Anything else is refused.
+         * The file a write of this path replaces: the path itself, or, when it is a link to a JSON file this user owns
+         * (a dotfiles setup), that file, so the link survives. Anything else is refused.
          */
         static Path writeTarget(Path path) throws IOException {
             BasicFileAttributes here;
@@ -2702,9 +2592,7 @@ public class login implements Callable<Integer> {
             }
             Path target = here.isSymbolicLink() ? throughLink(path) : path;
             if (!here.isSymbolicLink() && !here.isRegularFile()) throw new IOException(path + " is not a regular file; move it away and try again");
-            if (Files.size(target) > MAX_SIZE) {
-                throw new IOException(target + " is larger than 1 MiB, so it is not a config this tool wrote; move it away and try again");
-            }
+            if (Files.size(target) > MAX_SIZE) throw new IOException(target + " is larger than 1 MiB, so it is not a config this tool wrote; move it away and try again");
             return target;
         }
 
@@ -2733,11 +2621,10 @@ public class login implements Callable<Integer> {
         /** Copies a corrupt file to a new owner-only file beside it; the atomic write then replaces the original. */
         static Path moveAside(Path target, Instant now) throws IOException {
             byte[] content = Files.readAllBytes(target);
-            String base = target.getFileName() + ".corrupt-" + CORRUPT_STAMP.format(now);
+            String base = target.getFileName() + ".corrupt-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now);
             for (int i = 1; ; i++) {
                 Path aside = target.resolveSibling(i == 1 ? base : base + "-" + i);
-                try (FileChannel ch = FileChannel.open(aside, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS), Perms.ownerOnlyFile(aside.getParent()))) {
+                try (FileChannel ch = FileChannel.open(aside, Set.of(CREATE_NEW, WRITE, NOFOLLOW_LINKS), Perms.ownerOnlyFile(aside.getParent()))) {
                     ch.write(ByteBuffer.wrap(content));
                     ch.force(true);
                     return aside;
@@ -2758,7 +2645,7 @@ public class login implements Callable<Integer> {
                         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
                     }
                 });
-                if (!committed) throw new CliException(130, "Interrupted.");
+                if (!committed) throw CliException.interrupted();
                 Perms.syncFolder(target.getParent());
             } finally {
                 Files.deleteIfExists(tmp);
@@ -2774,27 +2661,22 @@ public class login implements Callable<Integer> {
                 } catch (FileAlreadyExistsException e) {
                     if (!Files.isDirectory(folder)) throw e;
                 }
-                return;
-            }
-            if (Perms.writableByOthers(folder)) {
-                ui.warn("Warning: " + folder + " can be written by other users, who could replace the key in it. "
-                        + "Run: chmod go-w '" + folder + "'");
+            } else if (Perms.writableByOthers(folder)) {
+                ui.warn("Warning: " + folder + " can be written by other users, who could replace the key in it. Run: chmod go-w '" + folder + "'");
             }
         }
     }
 
     /**
-     * The write's temporary files: ".auth.local.json.<uuid>.tmp" beside the file they replace, created
-     * new (never through a link), owner-only, and locked while being written, so the next write can
-     * tell one that a killed writer left from one that a live writer holds.
+     * The write's temporaries: ".auth.local.json.<uuid>.tmp" beside the file they replace, created new (never through
+     * a link), owner-only, and locked while written, so the next write tells one a killed writer left from a live one.
      */
     static final class Temporaries {
         private static final Pattern NAME = Pattern.compile("\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
 
         static Path write(Path target, String content) throws IOException {
             Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS), Perms.ownerOnlyFile(tmp.getParent()));
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(CREATE_NEW, WRITE, NOFOLLOW_LINKS), Perms.ownerOnlyFile(tmp.getParent()));
                  FileLock held = ch.lock()) {
                 ch.write(StandardCharsets.UTF_8.encode(content));
                 ch.force(true);
@@ -2810,12 +2692,10 @@ public class login implements Callable<Integer> {
             String prefix = "." + target.getFileName() + ".";
             List<Path> stale;
             try (var files = Files.list(target.getParent())) {
-                stale = files.filter(p -> p.getFileName().toString().startsWith(prefix) && NAME.matcher(p.getFileName().toString()).matches())
-                        .toList();
+                stale = files.filter(p -> p.getFileName().toString().startsWith(prefix) && NAME.matcher(p.getFileName().toString()).matches()).toList();
             }
             for (Path tmp : stale) {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-                     FileLock free = ch.tryLock()) {
+                try (FileChannel ch = FileChannel.open(tmp, WRITE, NOFOLLOW_LINKS); FileLock free = ch.tryLock()) {
                     if (free != null) Files.deleteIfExists(tmp);
                 } catch (OverlappingFileLockException e) {
                     // held by this very process
@@ -2827,26 +2707,15 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * Serialises writers across processes with a lock file that is deleted again, so nothing but
-     * auth.local.json stays behind. Holding the lock means having created the file (create-new, never
-     * through a link); its holder also keeps an OS lock on it, so that a lock file whose writer was
-     * killed can be told apart and removed. The holder never opens the file a second time: on POSIX,
-     * closing any descriptor of a file drops the process's lock on it. Only a lock that another live
-     * process holds is waited for; any other failure is reported at once.
+     * Serialises writers across processes with a lock file that is deleted again, so nothing but auth.local.json stays
+     * behind. Holding the lock means having created the file (create-new, never through a link); its holder also keeps
+     * an OS lock on it, so that a lock file whose writer was killed can be told apart and removed. The holder never
+     * opens the file a second time: on POSIX, closing any descriptor of a file drops the process's lock on it.
      */
-    static final class FolderLock implements AutoCloseable {
+    record FolderLock(Path path, FileChannel channel, FileLock lock) implements AutoCloseable {
         private static final Object IN_PROCESS = new Object();
         /** A live holder keeps the lock for milliseconds; a younger file may be one whose holder has not locked it yet. */
         private static final Duration STALE_AFTER = Duration.ofSeconds(10);
-        private final Path path;
-        private final FileChannel channel;
-        private final FileLock lock;
-
-        private FolderLock(Path path, FileChannel channel, FileLock lock) {
-            this.path = path;
-            this.channel = channel;
-            this.lock = lock;
-        }
 
         static FolderLock acquire(Path folder, Duration wait, Ui ui) throws IOException {
             Path path = folder.resolve("." + AUTH_FILE + ".lock");
@@ -2859,9 +2728,7 @@ public class login implements Callable<Integer> {
                     if (removedStale(path)) continue;
                     if (!said) ui.verbose("Waiting for " + path + ", which another clone-login holds.");
                     said = true;
-                    if (System.nanoTime() > deadline) {
-                        throw new IOException("another process has held " + path + " for " + wait.toSeconds() + " s");
-                    }
+                    if (System.nanoTime() > deadline) throw new IOException("another process has held " + path + " for " + wait.toSeconds() + " s");
                     try {
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
@@ -2876,8 +2743,7 @@ public class login implements Callable<Integer> {
         private static FolderLock tryCreate(Path path) throws IOException {
             FileChannel channel;
             try {
-                channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                        Perms.ownerOnlyFile(path.getParent()));
+                channel = FileChannel.open(path, Set.of(CREATE_NEW, WRITE, NOFOLLOW_LINKS), Perms.ownerOnlyFile(path.getParent()));
             } catch (FileAlreadyExistsException e) {
                 return null;
             } catch (AccessDeniedException e) {
@@ -2894,23 +2760,19 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /**
-         * Removes a lock file that no live process holds and that is old enough not to be a new holder's,
-         * if the path still names that very file. A link there is refused, never followed.
-         */
+        /** Removes a lock file no live process holds that is old enough not to be a new holder's, if the path still names it; a link is refused. */
         private static boolean removedStale(Path path) throws IOException {
             BasicFileAttributes seen;
             try {
-                seen = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                seen = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 return true; // released meanwhile: try again at once
             }
             if (seen.isSymbolicLink()) throw new IOException(path + " is a symbolic link; remove it");
             if (seen.lastModifiedTime().toInstant().isAfter(Instant.now().minus(STALE_AFTER))) return false;
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-                 FileLock free = ch.tryLock()) {
+            try (FileChannel ch = FileChannel.open(path, WRITE, NOFOLLOW_LINKS); FileLock free = ch.tryLock()) {
                 if (free == null) return false;
-                Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                Object key = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
                 if (key == null || key.equals(seen.fileKey())) Files.deleteIfExists(path);
                 return true;
             } catch (NoSuchFileException e) {
@@ -2932,11 +2794,9 @@ public class login implements Callable<Integer> {
 
     /** Owner-only permissions: POSIX modes where they exist, an owner-only ACL elsewhere (Windows). */
     static final class Perms {
-        static final java.util.function.Predicate<Path> POSIX = p -> p.getFileSystem().supportedFileAttributeViews().contains("posix");
+        static final Predicate<Path> POSIX = p -> p.getFileSystem().supportedFileAttributeViews().contains("posix");
 
-        static FileAttribute<?>[] ownerOnlyFile(Path folder) throws IOException {
-            return attributes(folder, "rw-------");
-        }
+        static FileAttribute<?>[] ownerOnlyFile(Path folder) throws IOException { return attributes(folder, "rw-------"); }
 
         static FileAttribute<?>[] ownerOnlyFolder(Path folder) throws IOException {
             Path existing = folder.toAbsolutePath();
@@ -2948,16 +2808,14 @@ public class login implements Callable<Integer> {
             if (near == null || Files.getFileStore(near).supportsFileAttributeView("posix")) {
                 return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))};
             }
-            if (Files.getFileStore(near).supportsFileAttributeView("acl")) {
-                AclEntry entry = AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(currentUser())
-                        .setPermissions(EnumSet.allOf(AclEntryPermission.class)).build();
-                List<AclEntry> acl = List.of(entry);
-                return new FileAttribute<?>[] {new FileAttribute<List<AclEntry>>() {
-                    @Override public String name() { return "acl:acl"; }
-                    @Override public List<AclEntry> value() { return acl; }
-                }};
-            }
-            return new FileAttribute<?>[0];
+            if (!Files.getFileStore(near).supportsFileAttributeView("acl")) return new FileAttribute<?>[0];
+            UserPrincipal me = near.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+            List<AclEntry> acl = List.of(AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(me).setPermissions(EnumSet.allOf(AclEntryPermission.class)).build());
+            return new FileAttribute<?>[] {new FileAttribute<List<AclEntry>>() {
+                @Override public String name() { return "acl:acl"; }
+
+                @Override public List<AclEntry> value() { return acl; }
+            }};
         }
 
         /** Whether group or others may create files in the folder (POSIX; an ACL folder is taken as it is). */
@@ -2972,14 +2830,8 @@ public class login implements Callable<Integer> {
         }
 
         static boolean ownedByCurrentUser(Path file) throws IOException {
-            String owner = Files.getOwner(file).getName();
-            String me = System.getProperty("user.name", "");
+            String owner = Files.getOwner(file).getName(), me = System.getProperty("user.name", "");
             return owner.equals(me) || owner.endsWith("\\" + me);
-        }
-
-        private static UserPrincipal currentUser() throws IOException {
-            return Paths.get("").getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(System.getProperty("user.name"));
         }
 
         /** Makes the rename durable where the platform allows opening a folder. */
@@ -2996,79 +2848,71 @@ public class login implements Callable<Integer> {
     // Output
     // ============================================================================================
 
-    /** Where lines go: people's lines to out (stderr under --json), data to data, notes to err. */
-    static final class Ui {
-        static final String RED = "\u001b[31m";
-        static final String YELLOW = "\u001b[33m";
-        static final String DIM = "\u001b[2m";
-        static final String RESET = "\u001b[0m";
-        private final PrintWriter out;
-        private final PrintWriter data;
-        private final PrintWriter err;
-        private final boolean colour;
-        private final boolean verbose;
-        private final boolean json;
-        private final Secrets secrets;
+    /**
+     * Where lines go: people's lines to out (standard error under --json), the JSON object to data, notes to err.
+     * Every line leaves through safe(): whatever it quotes from a file, the environment or a server, no escape
+     * sequence reaches the terminal and no registered secret is printed.
+     */
+    record Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose, boolean json, Secrets secrets) {
+        static final String RED = "\u001b[31m", YELLOW = "\u001b[33m", DIM = "\u001b[2m", RESET = "\u001b[0m";
 
-        private Ui(PrintWriter out, PrintWriter data, PrintWriter err, boolean colour, boolean verbose, boolean json, Secrets secrets) {
-            this.out = out;
-            this.data = data;
-            this.err = err;
-            this.colour = colour;
-            this.verbose = verbose;
-            this.json = json;
-            this.secrets = secrets;
-        }
-
-        /** Standard output and error for this run; under --json, people's lines go to standard error. */
         static Ui of(Env env, PrintWriter out, PrintWriter err, boolean verbose, boolean json) {
             return new Ui(json ? err : out, out, err, env.colour(), verbose, json, env.secrets());
         }
 
-        Secrets secrets() { return secrets; }
+        /** For a program that uses the tool: people's lines dropped, notes and warnings on standard error. */
+        static Ui quiet(Env env) {
+            PrintWriter none = new PrintWriter(Writer.nullWriter());
+            return new Ui(none, none, utf8(FileDescriptor.err), false, false, false, env.secrets());
+        }
 
-        /** Whether standard output holds one JSON object (and people's lines go to standard error). */
-        boolean json() { return json; }
+        void line(String text) { print(out, null, text); }
 
-        /* Every line leaves through safe(): whatever it quotes from a file, the environment or a server,
-           no escape sequence reaches the terminal and no registered secret is printed. */
+        void note(String text) { print(err, DIM, text); }
 
-        synchronized void line(String text) { out.print(safe(text) + "\n"); out.flush(); }
+        void warn(String text) { print(err, YELLOW, text); }
 
-        synchronized void note(String text) { err.print(paint(DIM, safe(text)) + "\n"); err.flush(); }
+        void error(String text) { print(err, RED, text); }
 
-        synchronized void warn(String text) { err.print(paint(YELLOW, safe(text)) + "\n"); err.flush(); }
-
-        synchronized void error(String text) { err.print(paint(RED, safe(text)) + "\n"); err.flush(); }
-
-        synchronized void verbose(String text) {
-            if (!verbose) return;
-            err.print(paint(DIM, "[verbose] " + safe(text)) + "\n");
-            err.flush();
+        void verbose(String text) {
+            if (verbose) print(err, DIM, "[verbose] " + text);
         }
 
         /** A stack trace under --verbose, redacted and stripped like every other line. */
-        synchronized void trace(Throwable e) {
-            java.io.StringWriter trace = new java.io.StringWriter();
+        void trace(Throwable e) {
+            StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
-            err.print(secrets.redact(Text.clean(trace.toString(), true)));
-            err.flush();
+            synchronized (err) {
+                err.print(secrets.redact(Text.clean(trace.toString(), true)));
+                err.flush();
+            }
         }
 
-        synchronized void json(Summary summary) { data.print(secrets.redact(Json.GSON.toJson(summary)) + "\n"); data.flush(); }
+        void json(Summary summary) {
+            synchronized (data) {
+                data.print(secrets.redact(Json.GSON.toJson(summary)) + "\n");
+                data.flush();
+            }
+        }
 
         /** A line as it may be shown: no control characters or escape sequences, no secret. */
         String safe(String text) { return secrets.redact(Text.clean(text, true)); }
 
-        private String paint(String code, String text) { return colour ? code + text + RESET : text; }
+        private void print(PrintWriter to, String paint, String text) {
+            String line = colour && paint != null ? paint + safe(text) + RESET : safe(text);
+            synchronized (to) {
+                to.print(line + "\n");
+                to.flush();
+            }
+        }
     }
 
+    /** The contract's blocks of lines: the effective key (status, clear), and a key just stored. */
     static final class Printer {
         static void effectiveKey(Ui ui, ResolvedKey key, KeyStore store) {
             ui.line("Source: " + key.source());
             ui.line("Token: " + key.masked());
-            ui.line("Plugin config: " + store.configPath()
-                    + (store.injected() ? "" : " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)"));
+            ui.line("Plugin config: " + store.configPath() + (store.injected() ? "" : " (fallback path \u2014 PLUGIN_DATA/CLAUDE_PLUGIN_DATA not injected)"));
             if (key.demo()) ui.line("Using the shared public demo fallback. Configure your own key for private Clone memory.");
         }
 
@@ -3080,13 +2924,12 @@ public class login implements Callable<Integer> {
     }
 
     /**
-     * The values this run must never print in full: every key it resolves, sends or receives, the
-     * authorization code, a proxy password. Every line, JSON object, page and --verbose stack trace
-     * leaves through redact(), which also finds them JSON-, URL- and HTML-escaped. A long one is masked
-     * like a key; a short one is hidden entirely, and only where it stands alone, so it does not eat
-     * into other words. One registry per run (per Env): nothing is shared between runs. A secret may be
-     * as long as an answer the tool reads (1 MiB), so it is searched for in time linear in the text and
-     * the secret (Knuth-Morris-Pratt), never compiled into a pattern.
+     * The values this run must never print in full: every key it resolves, sends or receives, the authorization
+     * code, a proxy password. Every line, JSON object, page and --verbose stack trace leaves through redact(), which
+     * also finds them JSON-, URL- and HTML-escaped. A long one is masked like a key; a short one is hidden, and only
+     * where it stands alone, so it does not eat into other words. One registry per run (per Env). A secret may be as
+     * long as an answer the tool reads (1 MiB), so it is searched for in time linear in the text and the secret
+     * (Knuth-Morris-Pratt), never compiled into a pattern.
      */
     static final class Secrets {
         /** Hidden only where no letter, digit or one of these stands beside it. */
@@ -3133,7 +2976,7 @@ public class login implements Callable<Integer> {
             }
         }
 
-        private final Map<String, Form> forms = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, Form> forms = new ConcurrentHashMap<>();
 
         void add(String secret) {
             String s = secret == null ? "" : secret.trim();
@@ -3158,10 +3001,11 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** JSON in and out through one Gson: field names in snake case (the config, --json, the pending login, start_session). */
+    /** JSON in and out through Gson: field names in snake case (the config, --json, the pending login, start_session). */
     static final class Json {
-        static final Gson GSON = new GsonBuilder().disableHtmlEscaping()
-                .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+        /** Two-space indented, as the Node command writes the config. */
+        static final Gson PRETTY = GSON.newBuilder().setPrettyPrinting().create();
 
         /** A JSON object by RFC 8259 alone: no comments, single quotes, bare names or trailing data (Gson is lenient by default). */
         static Optional<JsonObject> strictObject(String text) {
@@ -3169,8 +3013,7 @@ public class login implements Callable<Integer> {
                 JsonReader reader = new JsonReader(new StringReader(text));
                 reader.setStrictness(Strictness.STRICT);
                 JsonElement e = JsonParser.parseReader(reader);
-                if (reader.peek() != JsonToken.END_DOCUMENT) return Optional.empty();
-                return e.isJsonObject() ? Optional.of(e.getAsJsonObject()) : Optional.empty();
+                return reader.peek() == JsonToken.END_DOCUMENT && e.isJsonObject() ? Optional.of(e.getAsJsonObject()) : Optional.empty();
             } catch (IOException | RuntimeException e) {
                 return Optional.empty();
             }
@@ -3186,72 +3029,7 @@ public class login implements Callable<Integer> {
         }
 
         /** The element when it is a JSON string, else "": a key of true or 42 is no key. */
-        static String stringOrEmpty(JsonElement e) {
-            return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
-        }
-
-        /** Two-space indented, as the Node command writes the config. */
-        static String pretty(JsonElement element) {
-            java.io.StringWriter out = new java.io.StringWriter();
-            try (JsonWriter writer = GSON.newJsonWriter(out)) {
-                writer.setIndent("  ");
-                GSON.toJson(element, writer);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return out.toString();
-        }
-    }
-
-    /** Why a call did not reach its server, in plain words: which step failed (name, connection, certificate), never a class name. */
-    static final class Network {
-        /** Which step of reaching a server failed. Every one but a timeout is a definite answer: retrying now would not help. */
-        enum Kind {
-            NAME, REFUSED, TLS, PROXY, TIMEOUT, OTHER;
-
-            boolean definite() { return this != TIMEOUT; }
-        }
-
-        record Cause(Kind kind, String words) {}
-
-        static Cause cause(Throwable e, URI uri, Optional<Proxy> proxy) {
-            String host = uri.getHost();
-            int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
-            String through = proxy.map(p -> " through the proxy " + p.getHost() + ":" + p.getPort()).orElse("");
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
-                    return proxy.isPresent() ? new Cause(Kind.PROXY, "could not resolve the proxy host " + proxy.get().getHost())
-                            : new Cause(Kind.NAME, "could not resolve host " + host + " (check the name and this machine's network and DNS)");
-                }
-            }
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.SocketTimeoutException) {
-                    return new Cause(Kind.TIMEOUT, "connecting to " + host + ":" + port + through + " timed out");
-                }
-                if (t instanceof java.net.ConnectException) {
-                    return proxy.map(p -> new Cause(Kind.PROXY, "connection refused by the proxy " + p.getHost() + ":" + p.getPort()))
-                            .orElseGet(() -> new Cause(Kind.REFUSED, "connection refused by " + host + ":" + port));
-                }
-                if (t instanceof javax.net.ssl.SSLException) return new Cause(Kind.TLS, tls(t, host));
-            }
-            return new Cause(Kind.OTHER, "could not reach " + host + through + ": " + Text.describe(e));
-        }
-
-        /** A failed TLS handshake: most often a certificate this machine does not trust (a proxy that inspects TLS). */
-        static String tls(Throwable e, String host) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof java.security.cert.CertPathBuilderException || t instanceof java.security.cert.CertPathValidatorException) {
-                    return "certificate not trusted: " + host + " presented a certificate that no certificate authority this machine "
-                            + "trusts has signed. Behind a proxy or a company network that inspects TLS, add its CA with "
-                            + "NODE_EXTRA_CA_CERTS=/path/to/ca.pem (or SSL_CERT_FILE)";
-                }
-                if (t instanceof java.security.cert.CertificateExpiredException) return "the certificate of " + host + " has expired";
-                if (t instanceof java.security.cert.CertificateException && String.valueOf(t.getMessage()).contains("subject alternative")) {
-                    return "the certificate " + host + " presented is for another name";
-                }
-            }
-            return "the TLS handshake with " + host + " failed: " + Text.describe(e);
-        }
+        static String stringOrEmpty(JsonElement e) { return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : ""; }
     }
 
     static final class Text {
@@ -3288,23 +3066,23 @@ public class login implements Callable<Integer> {
 
         static String first(String s, int n) { return s.length() <= n ? s : s.substring(0, n); }
 
-        /** A short reason for a failed call, from the most telling exception in the chain. */
+        /** A short reason for a failure, from the most telling exception in the chain, in words (never a class name). */
         static String describe(Throwable e) {
             Throwable root = e;
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof AccessDeniedException a) return "permission denied (" + a.getFile() + ")";
                 if (t instanceof NoSuchFileException n) return "no such file or folder (" + n.getFile() + ")";
                 if (t instanceof FileSystemException f && f.getReason() != null) return f.getReason() + " (" + f.getFile() + ")";
-                if (t instanceof java.nio.file.NotDirectoryException f) return "not a folder (" + f.getFile() + ")";
+                if (t instanceof NotDirectoryException f) return "not a folder (" + f.getFile() + ")";
                 if (t instanceof FileAlreadyExistsException f) return "already exists (" + f.getFile() + ")";
-                if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
-                if (t instanceof java.net.http.HttpTimeoutException) return "no answer in time";
-                if (t instanceof java.net.ConnectException) return "connection refused";
-                if (t instanceof java.net.UnknownHostException) return "unknown host " + t.getMessage();
-                if (t instanceof javax.net.ssl.SSLException) return "TLS failed: " + withoutClassNames(String.valueOf(t.getMessage()));
+                if (t instanceof HttpConnectTimeoutException) return "connection timed out";
+                if (t instanceof HttpTimeoutException) return "no answer in time";
+                if (t instanceof ConnectException) return "connection refused";
+                if (t instanceof UnknownHostException) return "unknown host " + t.getMessage();
+                if (t instanceof SSLException) return "TLS failed: " + withoutClassNames(String.valueOf(t.getMessage()));
                 root = t;
             }
-            if (root instanceof java.nio.channels.ClosedChannelException) return "the connection was closed";
+            if (root instanceof ClosedChannelException) return "the connection was closed";
             String message = withoutClassNames(Optional.ofNullable(root.getMessage()).orElse(""));
             return message.isBlank() ? "no reason given" : message;
         }
@@ -3353,9 +3131,7 @@ public class login implements Callable<Integer> {
             return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         }
 
-        static boolean constantTimeEquals(String a, String b) {
-            return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-        }
+        static boolean constantTimeEquals(String a, String b) { return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)); }
     }
 
     /** The agent id sent to the dashboard (contract section 2). */
@@ -3363,15 +3139,10 @@ public class login implements Callable<Integer> {
         static String id(Map<String, String> env) {
             String explicit = env.getOrDefault("CLONE_LOOP_AGENT_ID", "").trim();
             if (!explicit.isEmpty()) return explicit;
-            if (set(env, "CLAUDE_PLUGIN_DATA") || set(env, "CLAUDE_PLUGIN_ROOT")) return "claude-code";
-            boolean codex = (set(env, "PLUGIN_DATA") && !set(env, "CLAUDE_PLUGIN_DATA"))
-                    || (set(env, "PLUGIN_ROOT") && !set(env, "CLAUDE_PLUGIN_ROOT"))
-                    || set(env, "CODEX_HOME") || set(env, "CODEX_SESSION_ID") || set(env, "CODEX_THREAD_ID");
+            Predicate<String> set = name -> !env.getOrDefault(name, "").isEmpty();
+            if (set.test("CLAUDE_PLUGIN_DATA") || set.test("CLAUDE_PLUGIN_ROOT")) return "claude-code";
+            boolean codex = set.test("PLUGIN_DATA") || set.test("PLUGIN_ROOT") || set.test("CODEX_HOME") || set.test("CODEX_SESSION_ID") || set.test("CODEX_THREAD_ID");
             return codex ? "codex" : "claude-code";
-        }
-
-        private static boolean set(Map<String, String> env, String name) {
-            return !env.getOrDefault(name, "").isEmpty();
         }
     }
 
@@ -3389,23 +3160,19 @@ public class login implements Callable<Integer> {
 
         static String baseUrl(String value, String fallback) {
             String v = value == null ? "" : value.trim();
-            if (v.isEmpty()) v = fallback;
-            return v.replaceAll("/+$", "");
+            return (v.isEmpty() ? fallback : v).replaceAll("/+$", "");
         }
 
         static boolean isLoopbackHost(String host) {
-            String h = host.toLowerCase(Locale.ROOT);
-            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+            String h = host.toLowerCase(Locale.ROOT).replaceAll("^\\[(.*)]$", "$1");
             if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) return true;
             Matcher m = IPV4_LOOPBACK.matcher(h);
-            if (!m.matches()) return false;
-            for (int i = 1; i <= 3; i++) if (Integer.parseInt(m.group(i)) > 255) return false;
-            return true;
+            return m.matches() && IntStream.rangeClosed(1, 3).allMatch(i -> Integer.parseInt(m.group(i)) <= 255);
         }
 
         /** A port of 127.0.0.1 that was free a moment ago (for --start, where nothing listens on it anyway). */
         static int freeLoopbackPort() {
-            try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, LOOPBACK)) {
+            try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
                 return socket.getLocalPort();
             } catch (IOException e) {
                 throw new CliException(1, "Could not find a free port on 127.0.0.1: " + Text.describe(e) + ".");
@@ -3413,27 +3180,22 @@ public class login implements Callable<Integer> {
         }
 
         static String authorizeUrl(Endpoint dashboard, String redirectUri, String state, String agentId) {
-            return dashboard.url() + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state)
-                    + "&agent_id=" + form(agentId);
+            return dashboard.url() + "/clone-loop/connect?redirect_uri=" + form(redirectUri) + "&state=" + form(state) + "&agent_id=" + form(agentId);
         }
 
         static String form(String value) { return URLEncoder.encode(value, StandardCharsets.UTF_8); }
 
         /** encodeURIComponent: what the Node original puts into the dashboard link. */
         static String encodeComponent(String value) {
-            return form(value).replace("+", "%20").replace("%21", "!").replace("%27", "'")
-                    .replace("%28", "(").replace("%29", ")").replace("%7E", "~");
+            return form(value).replace("+", "%20").replace("%21", "!").replace("%27", "'").replace("%28", "(").replace("%29", ")").replace("%7E", "~");
         }
 
         static Map<String, String> parseQuery(String rawQuery) {
             Map<String, String> params = new LinkedHashMap<>();
-            if (rawQuery == null || rawQuery.isEmpty()) return params;
-            for (String pair : rawQuery.split("&")) {
+            for (String pair : rawQuery == null ? new String[0] : rawQuery.split("&")) {
                 if (pair.isEmpty()) continue;
                 int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                params.putIfAbsent(name, value);
+                params.putIfAbsent(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
             }
             return params;
         }
@@ -3446,74 +3208,7 @@ public class login implements Callable<Integer> {
             }
         }
 
-        /** The query of a pasted redirect address: a whole URL, or just its ?query. */
-        static Optional<Map<String, String>> pastedQuery(String line) {
-            String query;
-            int q = line.indexOf('?');
-            if (q >= 0) {
-                String before = line.substring(0, q);
-                if (!before.isEmpty() && !before.endsWith("/callback")) return Optional.empty();
-                query = line.substring(q + 1);
-            } else if (line.contains("=")) {
-                query = line;
-            } else if (line.replaceAll("/+$", "").endsWith("/callback")) {
-                return Optional.of(Map.of()); // the address without its query: incomplete, said as such
-            } else {
-                return Optional.empty();
-            }
-            int hash = query.indexOf('#');
-            if (hash >= 0) query = query.substring(0, hash);
-            Map<String, String> params = parseQuery(query);
-            return params.containsKey("state") || params.containsKey("code") || params.containsKey("error")
-                    ? Optional.of(params) : Optional.empty();
-        }
-
-        static String withoutQuery(String url) {
-            int q = url.indexOf('?');
-            return q < 0 ? url : url.substring(0, q);
-        }
-    }
-
-    /**
-     * A dashboard or MCP address, parsed and normalised once: scheme and host in lower case, no user
-     * information, no fragment. Every check, proxy choice, call and printed line uses this one form. It must
-     * be https, or plain http on loopback; anything else is refused before any network call, server or browser.
-     */
-    record Endpoint(String url, URI uri) {
-        static Endpoint of(String value, String variable) {
-            String shown = value.contains("@") ? "(not shown)" : Text.clean(value, false); // whatever stands before an @ may be a password
-            URI parsed;
-            try {
-                parsed = new URI(value);
-            } catch (URISyntaxException e) {
-                throw new CliException(1, variable + " is not a valid URL (it must be an https URL): " + shown + ".");
-            }
-            if (parsed.getRawUserInfo() != null) {
-                throw new CliException(1, variable + " holds a user name or password (user:password@), which this tool never sends "
-                        + "or prints: remove it from the URL.");
-            }
-            String scheme = Optional.ofNullable(parsed.getScheme()).orElse("").toLowerCase(Locale.ROOT);
-            String host = Optional.ofNullable(parsed.getHost()).orElse("").toLowerCase(Locale.ROOT);
-            if (host.isEmpty() || !(scheme.equals("https") || (scheme.equals("http") && Urls.isLoopbackHost(host)))) {
-                throw new CliException(1, variable + " must be an https URL (plain http is allowed only for 127.0.0.1, ::1 "
-                        + "and localhost), not " + shown + ".");
-            }
-            String url = scheme + "://" + host + (parsed.getPort() < 0 ? "" : ":" + parsed.getPort()) + Optional.ofNullable(parsed.getRawPath()).orElse("")
-                    + (parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery());
-            return new Endpoint(url, URI.create(url));
-        }
-
-        /** Also the proxy this endpoint goes through: a value that cannot be used fails now, and its password is never printed. */
-        static Endpoint checked(Env env, String value, String variable) {
-            Endpoint endpoint = of(value, variable);
-            Proxies.forUri(endpoint.uri(), env.vars()).filter(Proxy::isAuthenticated).ifPresent(p -> env.secrets().add(p.getPassword(), "***"));
-            return endpoint;
-        }
-
-        /** scheme://host[:port], which one TLS session serves. */
-        String origin() { return uri.getScheme() + "://" + uri.getRawAuthority(); }
-
-        boolean https() { return uri.getScheme().equals("https"); }
+        static String withoutQuery(String url) { return url.replaceFirst("\\?.*", ""); }
     }
 
     /** Splits a command line into words as a POSIX shell does: quotes and backslashes, no expansion. */
@@ -3552,34 +3247,25 @@ public class login implements Callable<Integer> {
     }
 
     static final class Durations {
-        private static final Pattern FORM = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
+        private static final Pattern FORM = Pattern.compile("(\\d+)|(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
         /** 90s, 5m, 2m30s, 1h, or plain seconds; empty when malformed or not positive. */
         static Optional<Duration> parse(String text) {
-            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-            if (t.isEmpty()) return Optional.empty();
+            Matcher m = FORM.matcher(text == null ? "" : text.trim().toLowerCase(Locale.ROOT));
+            if (!m.matches()) return Optional.empty();
             try {
-                if (t.chars().allMatch(Character::isDigit)) return positive(Duration.ofSeconds(Long.parseLong(t)));
-                Matcher m = FORM.matcher(t);
-                if (!m.matches()) return Optional.empty();
-                Duration d = Duration.ofHours(num(m.group(1))).plusMinutes(num(m.group(2))).plusSeconds(num(m.group(3)));
-                return positive(d);
-            } catch (NumberFormatException | ArithmeticException e) {
+                Duration d = Duration.ofSeconds(num(m.group(1))).plusHours(num(m.group(2))).plusMinutes(num(m.group(3))).plusSeconds(num(m.group(4)));
+                return d.isZero() || d.isNegative() ? Optional.empty() : Optional.of(d);
+            } catch (ArithmeticException | NumberFormatException e) {
                 return Optional.empty();
             }
         }
 
         private static long num(String g) { return g == null ? 0 : Long.parseLong(g); }
 
-        private static Optional<Duration> positive(Duration d) { return d.isZero() || d.isNegative() ? Optional.empty() : Optional.of(d); }
-
         static String format(Duration d) {
             long s = d.getSeconds();
-            StringBuilder b = new StringBuilder();
-            if (s >= 3600) b.append(s / 3600).append('h');
-            if (s % 3600 >= 60) b.append(s % 3600 / 60).append('m');
-            if (s % 60 > 0 || b.length() == 0) b.append(s % 60).append('s');
-            return b.toString();
+            return (s >= 3600 ? s / 3600 + "h" : "") + (s % 3600 >= 60 ? s % 3600 / 60 + "m" : "") + (s % 60 > 0 || s < 60 ? s % 60 + "s" : "");
         }
     }
 
@@ -3590,9 +3276,7 @@ public class login implements Callable<Integer> {
         @Override public Duration convert(String value) {
             Duration d = Durations.parse(value).orElseThrow(() -> new CommandLine.TypeConversionException(
                     "'" + value + "' is not a duration: use forms like 90s, 5m, 2m30s or plain seconds, greater than zero."));
-            if (d.compareTo(MAX) > 0) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is too long: the most a login waits is 24h.");
-            }
+            if (d.compareTo(MAX) > 0) throw new CommandLine.TypeConversionException("'" + value + "' is too long: the most a login waits is 24h.");
             return d;
         }
     }

@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -239,51 +240,75 @@ class UnitTest {
         assertEquals(Map.of(), login.Urls.parseQuery(null));
     }
 
-    @Test
-    void readsPastedRedirectAddresses() {
-        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")),
-                login.Urls.pastedQuery("http://127.0.0.1:5555/callback?code=c1&state=s1"));
-        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")), login.Urls.pastedQuery("?code=c1&state=s1#frag"));
-        assertEquals(Optional.of(Map.of("code", "c1", "state", "s1")), login.Urls.pastedQuery("code=c1&state=s1"));
-        assertEquals(Optional.empty(), login.Urls.pastedQuery("hello"));
-        assertEquals(Optional.empty(), login.Urls.pastedQuery("http://127.0.0.1:5555/other?code=c1&state=s1"));
-        assertEquals(Optional.empty(), login.Urls.pastedQuery("a=b"));
-        assertEquals(Optional.of(Map.of()), login.Urls.pastedQuery("http://127.0.0.1:5555/callback"), "incomplete, not unrecognised");
-        assertTrue(login.Receiver.Verdict.of(Map.of(), "s1").incomplete());
-        assertTrue(login.Receiver.Verdict.of(Map.of("code", "c1", "state", "other"), "s1").mismatch());
+    // ---- the one judge of a callback address (contract section 7): the receiver, a paste and --finish ----
+
+    static final login.Judge JUDGE = new login.Judge("s1", 5555, new login.Secrets());
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "http://127.0.0.1:5555/callback?code=c1&state=s1                  | CODE",
+            "http://localhost:5555/callback?code=c1&state=s1#fragment         | CODE",
+            "'http://127.0.0.1:5555/callback?code=c1&state=s1'                | CODE",
+            "http://127.0.0.1:5555/callback?error=access_denied&state=s1      | DENIED",
+            "http://127.0.0.1:5555/callback?state=s1&code=%20                 | NO_CODE",
+            "http://127.0.0.1:5555/callback?code=c1&state=s2                  | MISMATCH",
+            "http://127.0.0.1:5555/callback?code=c1                           | MISMATCH",
+            "http://127.0.0.1:5555/callback                                   | INCOMPLETE",
+            "http://127.0.0.1:5555/callback?flag                              | INCOMPLETE",
+            "http://127.0.0.1:6666/callback?code=c1&state=s1                  | ANOTHER_HOST",
+            "http://evil.example:5555/callback?code=c1&state=s1               | ANOTHER_HOST",
+            "http://127.0.0.1:5555/other?code=c1&state=s1                     | ANOTHER_PATH",
+            "https://127.0.0.1:5555/callback?code=c1&state=s1                 | NOT_AN_ADDRESS",
+            "?code=c1&state=s1                                                | NOT_AN_ADDRESS",
+            "code=c1&state=s1                                                 | NOT_AN_ADDRESS",
+            "hello                                                            | NOT_AN_ADDRESS"})
+    void judgesAnAddressByTheReceiversRules(String address, login.Judgement.Verdict verdict) {
+        login.Judgement judged = JUDGE.address(address);
+        assertEquals(verdict, judged.verdict(), String.valueOf(judged.reason()));
+        assertEquals(verdict == login.Judgement.Verdict.CODE, judged.callback() != null);
+        assertEquals(verdict != login.Judgement.Verdict.CODE, judged.reason() != null && !judged.reason().isBlank(), "a refusal says why");
     }
 
-    // ---- the callback's meaning (contract section 7) ----
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "http://127.0.0.1:5555/callback?code=c1&state=s1", "http://localhost:5555/callback?error=x&state=s1",
+            "http://127.0.0.1:5555/callback?code=c1&state=s2", "http://127.0.0.1:5555/callback", "http://127.0.0.1:6666/callback?code=c1",
+            "http://127.0.0.1:5555/favicon.ico"})
+    void anAddressAndTheRequestItMakesGetOneVerdict(String address) {
+        URI uri = URI.create(address);
+        assertEquals(JUDGE.address(address), JUDGE.request(uri.getRawAuthority(), uri.getRawPath(), uri.getRawQuery()));
+    }
 
     @Test
-    void aValidCallbackCarriesTheCode() {
-        login.Receiver.Verdict v = login.Receiver.Verdict.of(Map.of("code", "c1", "state", "s1"), "s1");
-        assertEquals(new login.Receiver.Callback("c1", "s1"), v.callback());
-        assertNull(v.failure());
+    void aValidCallbackCarriesTheCodeAndRegistersItAsASecret() {
+        login.Secrets secrets = new login.Secrets();
+        login.Judgement judged = new login.Judge("s1", 5555, secrets).query(Map.of("code", "code_abcdefgh_1234", "state", "s1"));
+        assertEquals(new login.Callback("code_abcdefgh_1234", "s1"), judged.callback());
+        assertNull(judged.reason());
+        assertEquals("code_abc...1234 was sent", secrets.redact("code_abcdefgh_1234 was sent"));
     }
 
     @Test
     void aWrongOrMissingStateIsAMismatch() {
-        for (Map<String, String> q : List.of(Map.of("code", "c1", "state", "s2"), Map.of("code", "c1"),
-                Map.of("error", "access_denied", "state", "nope"))) {
-            login.Receiver.Verdict v = login.Receiver.Verdict.of(q, "s1");
-            assertEquals("Clone Loop login callback state mismatch.", v.failure());
-            assertEquals(400, v.httpStatus());
-            assertNull(v.callback());
+        for (Map<String, String> q : List.of(Map.of("code", "c1", "state", "s2"), Map.of("code", "c1"), Map.of("error", "access_denied", "state", "nope"))) {
+            login.Judgement judged = JUDGE.query(q);
+            assertEquals(login.Judgement.Verdict.MISMATCH, judged.verdict());
+            assertEquals("Clone Loop login callback state mismatch.", judged.reason());
+            assertNull(judged.callback());
         }
     }
 
     @Test
     void anErrorNamesItselfAndItsDescription() {
-        login.Receiver.Verdict v = login.Receiver.Verdict.of(
-                Map.of("error", "access_denied", "error_description", "The user said no\u001b[31m", "state", "s1"), "s1");
-        assertEquals("Clone login was not authorized: access_denied (The user said no).", v.failure());
+        login.Judgement judged = JUDGE.query(Map.of("error", "access_denied", "error_description", "The user said no\u001b[31m", "state", "s1"));
+        assertEquals("Clone login was not authorized: access_denied (The user said no).", judged.reason());
     }
 
     @Test
     void noCodeIsItsOwnFailure() {
-        login.Receiver.Verdict v = login.Receiver.Verdict.of(Map.of("state", "s1", "code", " "), "s1");
-        assertTrue(v.failure().contains("without an authorization code"), v.failure());
+        login.Judgement judged = JUDGE.query(Map.of("state", "s1", "code", " "));
+        assertEquals(login.Judgement.Verdict.NO_CODE, judged.verdict());
+        assertTrue(judged.reason().contains("without an authorization code"), judged.reason());
     }
 
     // ---- proxies (contract section 2) ----
