@@ -478,28 +478,23 @@ public class login implements Callable<Integer> {
     // ============================================================================================
 
     /**
-     * Everything from outside: environment, home folder, clock, randomness (made only when a login needs
-     * it: seeding costs start-up time), standard input, the terminal, and the certificate authorities a call
-     * trusts (read once, when first needed). Built once in main from the real process; tests build their own.
+     * Everything from outside: variables, home folder, clock, randomness (made when a login needs it: seeding costs
+     * start-up time), standard input, the terminal, the authorities TLS trusts (read once, when first needed), and
+     * the secrets this run must never print. Built once in main from the real process; tests build their own.
      */
     record Env(Map<String, String> vars, Path home, Clock clock, Supplier<SecureRandom> random, InputStream stdin, Terminal tty,
                String osName, boolean wsl, Limits limits, Secrets secrets, Supplier<Trust.Loaded> trust) {
         /** A person at a terminal: colour may be used, and a key typed at the console is read hidden. */
-        record Terminal(java.io.Console console) {
+        record Terminal(Console console) {
             static final Terminal NONE = new Terminal(null);
         }
 
-        /**
-         * How long the tool waits on others: the contract's 10 s connect, 30 s answer, 20 s for another writer's
-         * lock, and the second or two a browser waits for a login's reachability check (--start twice that).
-         */
+        /** How long the tool waits: the contract's 10 s connect, 30 s answer, 20 s for another writer's lock, and a login's reachability check. */
         record Limits(Duration connect, Duration response, Duration lockWait, Duration reachWait) {
             static final Limits CONTRACT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofMillis(1500));
 
             Limits withResponse(Duration d) { return new Limits(connect, d, lockWait, reachWait); }
-
             Limits withLockWait(Duration d) { return new Limits(connect, response, d, reachWait); }
-
             Limits withReachWait(Duration d) { return new Limits(connect, response, lockWait, d); }
         }
 
@@ -507,7 +502,7 @@ public class login implements Callable<Integer> {
         static final InputStream NO_INPUT = InputStream.nullInputStream();
 
         static Env system() {
-            java.io.Console console = System.console();
+            Console console = System.console();
             Terminal tty = console != null && isTerminal(console) ? new Terminal(console) : Terminal.NONE;
             return of(System.getenv(), home(System.getenv()), noInputCanCome() ? NO_INPUT : System.in, tty, detectWsl());
         }
@@ -518,64 +513,52 @@ public class login implements Callable<Integer> {
         private static Env of(Map<String, String> vars, Path home, InputStream stdin, Terminal tty, boolean wsl) {
             String os = System.getProperty("os.name", "");
             Secrets secrets = new Secrets();
-            secrets.add(vars.getOrDefault("CLONE_API_TOKEN", "")); // every key in hand is redacted, whatever echoes it
+            secrets.add(vars.getOrDefault("CLONE_API_TOKEN", "")); // a key in hand is redacted, whatever echoes it
             return new Env(vars, home, Clock.systemUTC(), SecureRandom::new, stdin, tty, os, wsl, Limits.CONTRACT, secrets, Trust.once(vars, os));
         }
 
         Env withStdin(InputStream in) { return new Env(vars, home, clock, random, in, tty, osName, wsl, limits, secrets, trust); }
-
         Env withClock(Clock c) { return new Env(vars, home, c, random, stdin, tty, osName, wsl, limits, secrets, trust); }
-
         Env withTerminal(Terminal t) { return new Env(vars, home, clock, random, stdin, t, osName, wsl, limits, secrets, trust); }
-
         Env withOs(String os) { return new Env(vars, home, clock, random, stdin, tty, os, wsl, limits, secrets, trust); }
-
         Env withLimits(Limits l) { return new Env(vars, home, clock, random, stdin, tty, osName, wsl, l, secrets, trust); }
 
-        java.io.Console console() { return tty.console(); }
-
+        Console console() { return tty.console(); }
         boolean terminal() { return tty != Terminal.NONE; }
-
         /** Whether a line may still come on standard input (a terminal, a pipe, a file): only then is pasting offered. */
         boolean inputCanCome() { return stdin != NO_INPUT; }
-
         String get(String name) { return vars.getOrDefault(name, ""); }
-
         /** CLONE_API_TOKEN as the tool reads it everywhere: trimmed, "" when unset or blank. */
         String token() { return get("CLONE_API_TOKEN").trim(); }
+        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
 
         /** CLONE_DASHBOARD_URL (trailing slashes dropped), checked: a command that touches the dashboard asks for it first. */
         Endpoint dashboard() { return Endpoint.checked(this, Urls.baseUrl(get("CLONE_DASHBOARD_URL"), "https://clone.is"), "CLONE_DASHBOARD_URL"); }
 
-        Endpoint mcp() {
-            String v = get("CLONE_MCP_URL").trim();
-            return Endpoint.checked(this, v.isEmpty() ? "https://api.clone.is/mcp" : v, "CLONE_MCP_URL");
-        }
-
-        boolean colour() { return terminal() && get("NO_COLOR").isEmpty() && !get("TERM").equals("dumb"); }
+        Endpoint mcp() { return Endpoint.checked(this, get("CLONE_MCP_URL").isBlank() ? "https://api.clone.is/mcp" : get("CLONE_MCP_URL").trim(), "CLONE_MCP_URL"); }
 
         /**
-         * This tool's command line with these arguments as the person can type it again: the way they ran it
-         * when that can be told (./jbang login.java in this checkout: JBang's launcher says it ran), else by its
-         * name, clone-login (the catalog alias and the installed command). Every message names commands so.
+         * This tool's command line with these arguments, as the person can type it again: the way they ran it when
+         * that can be told (./jbang login.java in this checkout: JBang's launcher says it ran), else clone-login (the
+         * catalog alias and the installed command). Every message names commands so.
          */
-        String command(String arguments) { return invocation() + " " + arguments; }
-
-        String quoted(String arguments) { return "'" + command(arguments) + "'"; }
-
-        private String invocation() {
-            String launcher = get("JBANG_LAUNCH_CMD").trim();
+        String command(String arguments) {
+            String launcher = get("JBANG_LAUNCH_CMD").trim(), invocation = "clone-login";
             try {
                 Path cwd = Paths.get(System.getProperty("user.dir", ""));
                 Path checkout = launcher.isEmpty() ? null : Paths.get(launcher).toAbsolutePath().getParent();
                 if (checkout != null && Files.isRegularFile(checkout.resolve("login.java"))) {
-                    return checkout.equals(cwd) ? "./jbang login.java" : checkout.resolve("jbang") + " " + checkout.resolve("login.java");
+                    invocation = checkout.equals(cwd) ? "./jbang login.java" : checkout.resolve("jbang") + " " + checkout.resolve("login.java");
+                } else if (!launcher.isEmpty() && Files.isRegularFile(cwd.resolve("login.java"))) {
+                    invocation = "jbang login.java";
                 }
-                return !launcher.isEmpty() && Files.isRegularFile(cwd.resolve("login.java")) ? "jbang login.java" : "clone-login";
             } catch (RuntimeException e) {
-                return "clone-login";
+                // a folder this locale cannot name: the command's own name
             }
+            return invocation + " " + arguments;
         }
+
+        String quoted(String arguments) { return "'" + command(arguments) + "'"; }
 
         /** The home folder as Node's os.homedir() sees it: HOME (USERPROFILE on Windows); null when it cannot be a path here. */
         static Path home(Map<String, String> vars) {
@@ -589,9 +572,9 @@ public class login implements Callable<Integer> {
         static String homeVariable() { return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win") ? "USERPROFILE" : "HOME"; }
 
         /**
-         * A folder named by a variable, as a path. Without a UTF-8 locale the JVM cannot make a file name of
-         * characters outside ASCII (it reads them as U+FFFD), where Node can: that is said in plain words, with
-         * what to set. An empty HOME falls back to the JVM's idea of the home folder.
+         * A folder named by a variable, as a path (an empty HOME: the JVM's idea of it). Without a UTF-8 locale the
+         * JVM cannot make a file name of characters outside ASCII (it reads them as U+FFFD), where Node can: that is
+         * said in plain words, with what to set.
          */
         static Path folder(String variable, String value, Map<String, String> vars) {
             String name = value.isEmpty() && variable.equals(homeVariable()) ? System.getProperty("user.home") : value;
@@ -604,9 +587,9 @@ public class login implements Callable<Integer> {
                 throw new CliException(1, variable + " names a folder that is not valid UTF-8, so Java cannot use it as a file name.");
             }
             String locale = Stream.of("LC_ALL", "LC_CTYPE", "LANG").map(v -> vars.getOrDefault(v, "")).filter(v -> !v.isBlank()).findFirst().orElse("none");
-            throw new CliException(1, variable + " names a folder with characters outside ASCII, which Java cannot use as a file name "
-                    + "without a UTF-8 locale (the locale here: " + Text.clean(locale, false) + "). Run with LANG=C.UTF-8 (or LC_ALL=C.UTF-8), "
-                    + "or use a folder whose name is plain ASCII.");
+            throw new CliException(1, variable + " names a folder with characters outside ASCII, which Java cannot use as a file name without a UTF-8 "
+                    + "locale (the locale here: " + Text.clean(locale, false) + "). Run with LANG=C.UTF-8 (or LC_ALL=C.UTF-8), or use a folder whose "
+                    + "name is plain ASCII.");
         }
 
         /** /dev/null, or closed (a shell's <&-: the JVM's first file then takes descriptor 0, its lib/modules, which System.in would read). */
@@ -621,33 +604,31 @@ public class login implements Callable<Integer> {
         }
 
         /** JDK 22+ returns a Console even without a terminal; ask it when it can tell. */
-        private static boolean isTerminal(java.io.Console console) {
+        private static boolean isTerminal(Console console) {
             try {
-                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+                return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
             } catch (ReflectiveOperationException e) {
                 return true;
             }
         }
 
         private static boolean detectWsl() {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) return false;
-            if (System.getenv("WSL_DISTRO_NAME") != null) return true;
             try {
-                return Files.readString(Paths.get("/proc/version")).toLowerCase(Locale.ROOT).contains("microsoft");
+                return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux") && (System.getenv("WSL_DISTRO_NAME") != null
+                        || Files.readString(Paths.get("/proc/version")).toLowerCase(Locale.ROOT).contains("microsoft"));
             } catch (IOException | RuntimeException e) {
                 return false;
             }
         }
 
         boolean onPath(String program) {
-            for (String dir : get("PATH").split(File.pathSeparator)) {
+            return Stream.of(get("PATH").split(File.pathSeparator)).anyMatch(dir -> {
                 try {
-                    if (!dir.isEmpty() && Files.isExecutable(Paths.get(dir, program))) return true;
+                    return !dir.isEmpty() && Files.isExecutable(Paths.get(dir, program));
                 } catch (InvalidPathException e) {
-                    // a folder this locale cannot name: not where the program is looked for
+                    return false; // a folder this locale cannot name: not where the program is looked for
                 }
-            }
-            return false;
+            });
         }
     }
 
@@ -656,7 +637,7 @@ public class login implements Callable<Integer> {
         final int exitCode;
         /** For a call that did not reach its server: which step failed (null for anything else). */
         final Network.Kind network;
-        /** An outcome the person can expect (a timeout, a refused or denied login, a cancel), not a fault: --verbose shows no stack trace. */
+        /** An outcome the person can expect (a timeout, a denied login, a cancel), not a fault: --verbose shows no stack trace. */
         final boolean expected;
         /** Told already, on a line of its own (status --check): the report adds none. */
         final boolean said;
@@ -687,7 +668,7 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** What a command did so far, as its steps went (each sets what it did): --json tells it at the end, whatever the end. */
+    /** What a command did so far, each step setting what it did: --json tells it at the end, whatever the end. */
     static final class Progress {
         Boolean stored;
         Connection.Session session;
@@ -695,7 +676,7 @@ public class login implements Callable<Integer> {
         List<Path> deleted;
         String authorizeUrl;
         String expiresAt;
-        /** The reading of the key files a failure still tells (status --check). */
+        /** The reading of the key files, which a failure still tells (status --check). */
         KeyState state;
     }
 
@@ -704,13 +685,13 @@ public class login implements Callable<Integer> {
                    String sessionId, String dashboardUrl, String check, String checkReason, String authorizeUrl, String expiresAt,
                    List<String> deleted, String error, Integer exitCode) {
         static Summary of(Progress p, KeyState state, String error, int exit) {
-            ResolvedKey key = state == null ? null : state.effective();
-            return new Summary(key == null ? null : key.source(), key == null ? null : key.masked(),
-                    state == null ? null : state.store().configPath().toString(), key == null ? null : key.demo(),
-                    state == null ? null : state.shadowed(), p.stored == null ? Boolean.FALSE : p.stored,
-                    p.session != null, p.session == null ? null : p.session.id(),
-                    p.session == null ? null : p.session.dashboardUrl(), p.check == null ? null : p.check.verdict().word(),
-                    p.check == null ? null : p.check.reason(), p.authorizeUrl, p.expiresAt,
+            Optional<ResolvedKey> key = Optional.ofNullable(state).map(KeyState::effective);
+            Optional<Connection.Session> session = Optional.ofNullable(p.session);
+            return new Summary(key.map(ResolvedKey::source).orElse(null), key.map(ResolvedKey::masked).orElse(null),
+                    state == null ? null : state.store().configPath().toString(), key.map(ResolvedKey::demo).orElse(null),
+                    state == null ? null : state.shadowed(), Boolean.TRUE.equals(p.stored), session.isPresent(),
+                    session.map(Connection.Session::id).orElse(null), session.map(Connection.Session::dashboardUrl).orElse(null),
+                    p.check == null ? null : p.check.verdict().word(), p.check == null ? null : p.check.reason(), p.authorizeUrl, p.expiresAt,
                     p.deleted == null ? null : p.deleted.stream().map(Path::toString).toList(), error, error == null ? null : exit);
         }
 
@@ -720,7 +701,7 @@ public class login implements Callable<Integer> {
         }
     }
 
-    /** The few tasks a run does beside its main thread, each on a daemon thread of its own. */
+    /** The few tasks a run does beside its main thread, each on a daemon thread of its own; a failure is said where the result is needed. */
     static final class Background {
         static final Executor EXECUTOR = task -> daemonThread("clone-login", task).start();
 
@@ -740,7 +721,6 @@ public class login implements Callable<Integer> {
         t.setDaemon(true);
         return t;
     }
-
 
     // ============================================================================================
     // The login (contract section 7) and its seams: a browser, a code receiver, the dashboard
@@ -1603,18 +1583,14 @@ public class login implements Callable<Integer> {
     /** The real Dashboard: every call through one Transport, made on another thread while the login prints its first lines. */
     static final class HttpDashboard implements Dashboard {
         record ExchangeRequest(String code, String state) {}
-
         record ExchangeAnswer(JsonElement key, JsonElement error) {}
-
         record RpcRequest(String jsonrpc, int id, String method, Object params) {}
 
         record InitializeParams(@SerializedName("protocolVersion") String protocolVersion, Map<String, Object> capabilities,
                                 @SerializedName("clientInfo") ClientInfo clientInfo) {}
 
         record ClientInfo(String name, String version) {}
-
         record ToolCall(String name, StartSessionArguments arguments) {}
-
         record StartSessionArguments(String source, String sourceDetail) {}
 
         private final Env env;
@@ -1841,7 +1817,6 @@ public class login implements Callable<Integer> {
 
         record Reply(int httpStatus, Map<String, String> headers, String body, boolean tooLarge) {
             boolean ok() { return httpStatus >= 200 && httpStatus < 300; }
-
             String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
         }
 
@@ -2867,11 +2842,8 @@ public class login implements Callable<Integer> {
         }
 
         void line(String text) { print(out, null, text); }
-
         void note(String text) { print(err, DIM, text); }
-
         void warn(String text) { print(err, YELLOW, text); }
-
         void error(String text) { print(err, RED, text); }
 
         void verbose(String text) {
