@@ -33,6 +33,7 @@
 //SOURCES TrustTest.java
 //SOURCES WorkflowTest.java
 //SOURCES WholeProcessTest.java
+//SOURCES SeamsTest.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 package clone.login;
@@ -72,7 +73,7 @@ public class AllTests {
     static final List<Class<?>> CLASSES = List.of(SlowPeerTest.class, LocaleTest.class, CatalogTest.class, LoginFlowTest.class,
             HostilePeerTest.class, OfflineCommandsTest.class, KeyStoreTest.class, ProxyTest.class, ReadmeTest.class, LauncherTest.class,
             WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, FinishTest.class,
-            ConnectTest.class, CommandLineTest.class, BrowserTest.class, TrustTest.class, WorkflowTest.class, UnitTest.class);
+            ConnectTest.class, CommandLineTest.class, BrowserTest.class, TrustTest.class, WorkflowTest.class, SeamsTest.class, UnitTest.class);
     /** Classes running at once; the variable TEST_THREADS overrides it (1: one class after another). */
     static final int PARALLELISM = Integer.parseInt(System.getenv().getOrDefault("TEST_THREADS", "4"));
 

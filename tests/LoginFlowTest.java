@@ -513,6 +513,7 @@ class LoginFlowTest {
         assertTrue(pipe.err().contains(offer), pipe.toString());
     }
 
+    /** A paste from another login's tab, incomplete, or at another port is refused and forgiven; this login's own completes it. */
     @Test void aPastedAddressWithTheWrongStateIsForgivenAndTheWaitGoesOn() throws Exception {
         Harness.Tool tool = tool();
         Login login = startLogin(tool, false);
@@ -521,6 +522,9 @@ class LoginFlowTest {
         login.run.awaitErr(Pattern.compile("That address is from another login.*Still waiting"), WAIT);
         login.run.input(login.callbackUrl() + "\n");
         login.run.awaitErr(Pattern.compile("The address is incomplete.*Still waiting"), WAIT);
+        // this login's state at another port is not this login's callback: the receiver's rules, the one judge's
+        login.run.input("http://127.0.0.1:" + (login.port == 65535 ? 1 : login.port + 1) + "/callback?code=" + CODE + "&state=" + login.state() + "\n");
+        login.run.awaitErr(Pattern.compile("That address is not this login's callback \\(http://127\\.0\\.0\\.1:" + login.port + "/callback\\?\\.\\.\\.\\)\\. Still waiting"), WAIT);
         assertTrue(login.run.isAlive(), "still waiting");
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
