@@ -34,6 +34,8 @@
 //SOURCES WorkflowTest.java
 //SOURCES WholeProcessTest.java
 //SOURCES SeamsTest.java
+//SOURCES Benchmark.java
+//SOURCES JBangFloor.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
 
 package clone.login;
@@ -82,6 +84,7 @@ public class AllTests {
         // Env of a run in it says; runs here have no terminal, like a tool whose output is piped.
         System.setProperty("picocli.ansi", "false");
         login.Receiver.jdkServerSettings(); // read once per JVM, when the first server is made: the tool's, as in production
+        login.allowBasicForProxyTunnels(); // read once per JVM too, when the first HTTP client is made: as main does
         List<String> known = CLASSES.stream().map(Class::getSimpleName).toList();
         List<String> unknown = Arrays.stream(args).filter(a -> !known.contains(a)).toList();
         if (!unknown.isEmpty()) {
@@ -142,13 +145,11 @@ public class AllTests {
 
             @Override public void testPlanExecutionStarted(TestPlan testPlan) { plan = testPlan; }
 
-            @Override public void executionStarted(TestIdentifier id) {
-                if (id.getSource().filter(ClassSource.class::isInstance).isPresent()) started.put(id.getUniqueId(), System.nanoTime());
-            }
+            @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
 
             @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-                Long from = started.get(id.getUniqueId());
-                if (from != null) classTimes.put(id.getDisplayName(), System.nanoTime() - from);
+                long took = System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime());
+                if (id.getSource().filter(ClassSource.class::isInstance).isPresent()) classTimes.put(id.getDisplayName(), took);
                 if (!id.isTest()) return;
                 String status = switch (result.getStatus()) {
                     case SUCCESSFUL -> "ok  ";
@@ -158,7 +159,7 @@ public class AllTests {
                 String owner = plan.getParent(id).map(p -> p.getSource().filter(MethodSource.class::isInstance).isPresent()
                         ? plan.getParent(p).map(TestIdentifier::getDisplayName).orElse("") + " > " + p.getDisplayName()
                         : p.getDisplayName()).orElse("");
-                out.println(status + " " + owner + " > " + id.getDisplayName()
+                out.println(status + " " + owner + " > " + id.getDisplayName() + String.format(Locale.ROOT, " (%.1f s)", took / 1e9)
                         + result.getThrowable().map(t -> "\n       " + t.toString().lines().findFirst().orElse("")).orElse(""));
             }
         });

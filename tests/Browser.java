@@ -49,9 +49,13 @@ final class Browser {
 
     /** One request over a raw socket (HttpClient will not send a Host of our choosing); returns the status. */
     static int rawRequest(int port, String method, String target, String host) throws IOException {
+        return rawRequest(port, method, target, host, Duration.ofSeconds(15));
+    }
+
+    static int rawRequest(int port, String method, String target, String host, Duration wait) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 5000);
-            s.setSoTimeout(15_000);
+            s.setSoTimeout((int) wait.toMillis());
             OutputStream out = s.getOutputStream();
             out.write((method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -80,7 +84,7 @@ final class Browser {
             seen = listener(port);
             if (seen.startsWith("listener pid ") && !seen.contains("(this JVM)")) return;
             try {
-                Thread.sleep(100);
+                Thread.sleep(250); // each look reads every process's descriptors
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -88,7 +92,7 @@ final class Browser {
         } while (System.nanoTime() < deadline);
         String answer;
         try {
-            answer = Integer.toString(rawRequest(port, "GET", "/", "127.0.0.1:" + port));
+            answer = Integer.toString(rawRequest(port, "GET", "/", "127.0.0.1:" + port, Duration.ofSeconds(1))); // for the message only
         } catch (IOException e) {
             answer = e.toString();
         }

@@ -47,12 +47,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The catalog over HTTP, the way a machine without a checkout uses it: a copy of the files git tracks
  * is served from 127.0.0.2 (loopback, but not a host JBang trusts by default), and the repository's own
- * ./jbang runs {@code clone-login@<url>} with a fresh, empty JBang home (JBANG_DIR) that reuses the local
- * Maven repository, standard input closed. It proves that the script needs nothing beside itself.
+ * ./jbang runs {@code clone-login@<url>} with a fresh, empty JBang home (JBANG_DIR: no trust, no catalog,
+ * no installed command) that reuses the local Maven repository and the suite's compile cache (a build from
+ * an empty cache is LocaleTest's), standard input closed. It proves that the script needs nothing beside itself.
  *
- * One server and one JBang home serve the whole class (the first run compiles the script), so the
- * steps run in order: the untrusted run comes before anything is trusted. Each step has a home folder
- * of its own for the tool.
+ * One server and one JBang home serve the whole class, so the steps run in order: the untrusted run
+ * comes before anything is trusted. Each step has a home folder of its own for the tool.
  *
  * The README's "In setup scripts and Dockerfiles" section is run here line by line with bash. Only
  * these placeholders are replaced, in this order:
@@ -288,7 +288,7 @@ class CatalogTest {
         Map<String, String> env = new HashMap<>(tool.env);
         String userHome = System.getProperty("user.home");
         env.put("JBANG_DIR", jbangDir.toString());
-        env.put("JBANG_CACHE_DIR", jbangDir.resolve("cache").toString());
+        env.put("JBANG_CACHE_DIR", Harness.sharedJBangCache());
         env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
         env.put("JBANG_NO_VERSION_CHECK", "true");
         env.put("JAVA_HOME", System.getProperty("java.home"));

@@ -65,6 +65,7 @@ final class Harness {
         // The JDK's HTTP server reads its settings once per JVM, when the first server is made: the tool's,
         // before any fake dashboard, so that a receiver run in this JVM drops idle connections as in production.
         login.Receiver.jdkServerSettings();
+        login.allowBasicForProxyTunnels(); // as main does: read once, when the JVM's first HTTP client is made
     }
 
     private Harness() {}
@@ -378,8 +379,19 @@ final class Harness {
         String userHome = System.getProperty("user.home");
         env.put("JBANG_DIR", System.getenv().getOrDefault("JBANG_DIR", Paths.get(userHome, ".jbang").toString()));
         env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
+        if (System.getenv("JBANG_CACHE_DIR") != null) env.put("JBANG_CACHE_DIR", System.getenv("JBANG_CACHE_DIR"));
         env.putAll(extra);
         return Running.start(command, env, cwd);
+    }
+
+    /**
+     * The JBang cache the suite's own runs use, where the tool is compiled once. A test with a JBang home of
+     * its own (a catalog, an install) may share it: what it shows is not the compile, which a fresh cache shows
+     * in LocaleTest; JBang keys a build by the script's content, wherever the script came from.
+     */
+    static String sharedJBangCache() {
+        String dir = System.getenv().getOrDefault("JBANG_DIR", Paths.get(System.getProperty("user.home"), ".jbang").toString());
+        return System.getenv().getOrDefault("JBANG_CACHE_DIR", Paths.get(dir, "cache").toString());
     }
 
     private static List<String> scriptJavaOptions;

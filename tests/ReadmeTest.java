@@ -66,9 +66,10 @@ class ReadmeTest {
 
     /**
      * The install recipe on a machine with only a JDK: no jbang on PATH, a home of its own (JBang's ~ is
-     * the JVM's home folder, so it is pointed there too, as on a real machine where they are the same), a
-     * fresh JBang cache. Afterwards a new shell, which gets only what the recipe added to its startup file,
-     * runs clone-login from another folder.
+     * the JVM's home folder, so it is pointed there too, as on a real machine where they are the same), so a
+     * JBang home of its own; its compile cache is the suite's (a build from an empty cache is LocaleTest's).
+     * Afterwards a new shell, which gets only what the recipe added to its startup file, runs clone-login from
+     * another folder.
      */
     @Test
     void theInstallRecipeWorksOnAMachineWithOnlyAJdk() throws Exception {
@@ -80,7 +81,8 @@ class ReadmeTest {
         Map<String, String> jdkOnly = new HashMap<>(Map.of("HOME", home.toString(), "SHELL", "/bin/bash",
                 "PATH", javaBin + ":/usr/bin:/bin", "JAVA_HOME", System.getProperty("java.home"),
                 "JBANG_JAVA_OPTIONS", "-Duser.home=" + home + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-                "JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getProperty("user.home"), ".m2", "repository").toString())));
+                "JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getProperty("user.home"), ".m2", "repository").toString()),
+                "JBANG_CACHE_DIR", Harness.sharedJBangCache()));
 
         Harness.Result installed = Harness.Running.start(List.of("bash", "-c", "unset JBANG_DIR; set -e\n" + String.join("\n", recipe)),
                 jdkOnly, Harness.repo()).closeInput().waitFor(Duration.ofMinutes(3));

@@ -49,5 +49,9 @@ class WorkflowTest {
         for (String os : List.of("ubuntu-latest", "macos-latest", "windows-latest")) assertTrue(ci.contains(os), os);
         assertFalse(Pattern.compile("uses: actions/(checkout|setup-java|cache)@v[1-4]\\b").matcher(ci).find(), "actions a major release behind:\n" + ci);
         assertEquals(2, Pattern.compile("java: \\['17', '25'\\]|java: '17'").matcher(ci).results().count(), ci);
+        // the suite's own build without a locale (LocaleTest builds the tool so; CI runners start with an empty JBang cache)
+        assertTrue(Pattern.compile("- os: ubuntu-latest\n\\s+java: '17'\n\\s+locale: C\n").matcher(ci).find(), ci);
+        assertTrue(ci.contains("export LC_ALL=\"${{ matrix.locale }}\" LANG=\"${{ matrix.locale }}\"; fi\n          ./jbang tests/AllTests.java"), ci);
+        assertFalse(Pattern.compile("path: .*\\.jbang/cache|path: ~/\\.jbang").matcher(ci).find(), "JBang's compile cache is not kept between runs");
     }
 }
