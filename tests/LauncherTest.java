@@ -109,12 +109,8 @@ class LauncherTest {
     @Test
     @DisabledOnOs(OS.WINDOWS) // jbang.cmd has no lock
     void oneLockPerJBangCacheHoweverItIsNamed(@TempDir Path tmp) throws Exception {
-        Path jars = Files.createDirectories(tmp.resolve("checkout/.jbang"));
-        Files.copy(Harness.repo().resolve("jbang"), jars.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        try (var files = Files.list(Harness.repo().resolve(".jbang"))) {
-            for (Path jar : files.filter(j -> j.toString().endsWith(".jar")).toList()) Files.copy(jar, jars.resolve(jar.getFileName()));
-        }
-        String launcher = jars.resolveSibling("jbang").toString();
+        String launcher = launcherCopy(tmp).toString();
+        Path jars = tmp.resolve("checkout/.jbang");
         Path home = Files.createDirectories(tmp.resolve("home"));
         Map<String, String> byDir = Map.of("JBANG_DIR", home.resolve(".jbang").toString(), "JBANG_NO_CDS", "1");
         Map<String, String> byUserHome = Map.of("JBANG_JAVA_OPTIONS", "-Duser.home=" + home, "JBANG_NO_CDS", "1");
@@ -158,6 +154,16 @@ class LauncherTest {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines());
+    }
+
+    /** A checkout of the launcher alone, its JBang jar copied beside it (no archive, no lock yet): checkout/jbang. */
+    static Path launcherCopy(Path tmp) throws IOException {
+        Path jars = Files.createDirectories(tmp.resolve("checkout/.jbang"));
+        Files.copy(Harness.repo().resolve("jbang"), jars.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        try (var files = Files.list(Harness.repo().resolve(".jbang"))) {
+            for (Path jar : files.filter(j -> j.toString().endsWith(".jar")).toList()) Files.copy(jar, jars.resolve(jar.getFileName()));
+        }
+        return jars.resolveSibling("jbang");
     }
 
     /** A JDK of its own folder (its files linked, bin/java a copy of the link that a test may replace): the launcher keys its archive by the folder. */
@@ -206,12 +212,8 @@ class LauncherTest {
     @Test
     @DisabledOnOs(OS.WINDOWS)
     void aTruncatedLauncherArchiveIsNotUsed(@TempDir Path tmp) throws Exception {
-        Path copy = Files.createDirectories(tmp.resolve("checkout/.jbang"));
-        Files.copy(Harness.repo().resolve("jbang"), copy.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        try (var jars = Files.list(Harness.repo().resolve(".jbang"))) {
-            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) Files.copy(jar, copy.resolve(jar.getFileName()));
-        }
-        String launcher = copy.resolveSibling("jbang").toString();
+        String launcher = launcherCopy(tmp).toString();
+        Path copy = tmp.resolve("checkout/.jbang");
         String script = Harness.repo().resolve("login.java").toString();
         assertEquals(0, launch(tmp, tmp, launcher, null, Map.of(), script, "status").exit());
         List<Path> archives;
