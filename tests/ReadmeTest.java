@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The README's "For agents" lines and its "Try the whole login without an account" recipe, run as
- * written (bash, in a checkout): what a reader copies must work. CatalogTest runs the setup-script lines.
+ * The README's "For agents" lines, its install recipe, its JShell and script examples and its "Try the whole
+ * login without an account" recipe, run as written (bash, in a checkout): what a reader copies must work.
+ * CatalogTest runs the setup-script lines.
  */
 @DisabledOnOs(OS.WINDOWS)
 class ReadmeTest {
@@ -93,6 +94,54 @@ class ReadmeTest {
                 .closeInput().waitFor(Duration.ofMinutes(3));
         assertEquals(0, r.exit(), "a new shell from another folder:\n" + r);
         assertEquals(Contract.demoStatus(home.resolve(".claude/plugins/data/clone-labs-clone-loop")), r.outLines(), r.toString());
+    }
+
+    /**
+     * The public surface, as the README shows it: its JShell line run with the snippet's input lines, and its
+     * script saved beside a copy of login.java and run with ./jbang against a secret file, twice (the second
+     * run finds the private key in effect and stores nothing).
+     */
+    @Test
+    void theScriptingSurfaceWorksFromJShellAndFromAnotherScript() throws Exception {
+        List<String> section = Harness.readmeSection("## From JShell and your own scripts");
+        List<String> shell = commands("## From JShell and your own scripts");
+        assertEquals(List.of("jshell --class-path \"$(./jbang info classpath login.java)\""), shell);
+        List<String> session = block(section, "```text");
+        List<String> typed = session.stream().filter(l -> l.startsWith("jshell> ")).map(l -> l.substring("jshell> ".length())).toList();
+        List<String> shown = session.stream().filter(l -> !l.startsWith("jshell> ")).toList();
+        assertEquals(List.of("import clone.login.login", "login.effectiveKey()"), typed);
+        Harness.Tool tool = new Harness.Tool(tmp.resolve("jshell")).with("PATH", Paths.get(System.getProperty("java.home"), "bin") + ":"
+                + System.getenv("PATH"));
+
+        Harness.Result jshell = Harness.Running.start(List.of("bash", "-c", shell.get(0)), tool.env, Harness.repo())
+                .input(String.join("\n", typed) + "\n/exit\n").closeInput().waitFor(Duration.ofMinutes(2));
+
+        assertEquals(0, jshell.exit(), jshell.toString());
+        for (String line : shown) assertTrue(jshell.out().contains(line), "JShell did not show " + line + ":\n" + jshell);
+
+        Path dir = Files.createDirectories(tmp.resolve("scripts"));
+        Files.copy(Harness.repo().resolve("login.java"), dir.resolve("login.java"));
+        Files.write(dir.resolve("ensure_key.java"), block(section, "```java"));
+        String key = "clone_scripted_key_Hq4Lw8Zt";
+        Path secret = Files.writeString(tmp.resolve("clone_api_key"), key + "\n");
+        Harness.Tool scripted = new Harness.Tool(tmp.resolve("script"));
+        Path config = scripted.defaultFolder().resolve("auth.local.json");
+        for (int run = 0; run < 2; run++) {
+            Harness.Result r = Harness.jbang(scripted, dir, Map.of(), "ensure_key.java", secret.toString()).closeInput().waitFor(Duration.ofMinutes(3));
+            assertEquals(0, r.exit(), r.toString());
+            List<String> expected = run == 0 ? List.of("Stored in " + config, "In effect: plugin config " + Contract.mask(key))
+                    : List.of("In effect: plugin config " + Contract.mask(key));
+            assertEquals(expected, r.outLines(), r.toString());
+            Contract.assertStoredAlone(config, key);
+            r.assertNoSecrets(key);
+        }
+    }
+
+    /** The lines of the section's one code block that opens with this fence. */
+    static List<String> block(List<String> section, String fence) {
+        int from = section.indexOf(fence);
+        assertTrue(from >= 0 && section.lastIndexOf(fence) == from, "one " + fence + " block");
+        return section.subList(from + 1, section.subList(from + 1, section.size()).indexOf("```") + from + 1);
     }
 
     @Test @ResourceLock(Harness.JBANG_CACHE)
