@@ -26,7 +26,7 @@
 //SOURCES LauncherTest.java
 //SOURCES LoginFlowTest.java
 //SOURCES ConnectTest.java
-//SOURCES FinishTest.java
+//SOURCES OutputStyleTest.java
 //SOURCES BrowserTest.java
 //SOURCES CatalogTest.java
 //SOURCES ProxyTest.java
@@ -74,7 +74,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(SlowPeerTest.class, LocaleTest.class, CatalogTest.class, LoginFlowTest.class,
             HostilePeerTest.class, OfflineCommandsTest.class, KeyStoreTest.class, ProxyTest.class, ReadmeTest.class, LauncherTest.class,
-            WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, FinishTest.class,
+            WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, OutputStyleTest.class,
             ConnectTest.class, CommandLineTest.class, BrowserTest.class, TrustTest.class, WorkflowTest.class, SeamsTest.class, UnitTest.class);
     /** Classes running at once; the variable TEST_THREADS overrides it (1: one class after another). */
     static final int PARALLELISM = Integer.parseInt(System.getenv().getOrDefault("TEST_THREADS", "4"));

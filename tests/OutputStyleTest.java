@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What a CLI user expects around the edges: countdown, colour, --verbose, completion, version. */
-class FinishTest {
+/** How the output looks, as a CLI user expects it: colour on a terminal only, the wait said once, --verbose, shell completion. */
+class OutputStyleTest {
     static final String KEY = Contract.LOGIN_KEY;
     static final String ESC = "\u001b[";
 
