@@ -8,6 +8,11 @@
 //SOURCES Tls.java
 //SOURCES ConnectProxy.java
 //SOURCES Harness.java
+//SOURCES Checkout.java
+//SOURCES Tool.java
+//SOURCES Result.java
+//SOURCES Running.java
+//SOURCES Jvm.java
 //SOURCES Contract.java
 //SOURCES Browser.java
 //SOURCES UnitTest.java

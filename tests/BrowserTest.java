@@ -53,18 +53,18 @@ class BrowserTest {
         return script;
     }
 
-    private static Harness.Result loginInChromium(Path tmp, FakeDashboard dash) throws IOException {
+    private static Result loginInChromium(Path tmp, FakeDashboard dash) throws IOException {
         Path chromium = chromium().orElse(null);
         boolean ciOnLinux = "true".equals(System.getenv("CI")) && System.getProperty("os.name").startsWith("Linux");
         if (chromium == null && ciOnLinux) fail("no chromium on PATH: .ci/run installs it on Linux CI");
         assumeTrue(chromium != null, "no chromium on PATH");
         Path data = tmp.resolve("data");
         // a process, as a person starts it: next to Chromium's seconds its start costs nothing
-        Harness.Running run = new Harness.Tool(tmp).with("BROWSER", browserScript(tmp, chromium).toString())
+        Running run = new Tool(tmp).with("BROWSER", browserScript(tmp, chromium).toString())
                 .with("CLAUDE_PLUGIN_DATA", data.toString()).against(dash).process()
                 .start("--verbose", "login", "--timeout", "90s").closeInput();
         run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
-        Harness.Result r = run.waitFor(Duration.ofSeconds(120));
+        Result r = run.waitFor(Duration.ofSeconds(120));
         endChromium(tmp.resolve("profile"));
         return r;
     }
@@ -84,14 +84,14 @@ class BrowserTest {
 
     @Test
     void chromiumCompletesTheLoginAndShowsTheSuccessPage(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Result r = loginInChromium(tmp, dash);
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Result r = loginInChromium(tmp, dash);
             assertEquals(0, r.exit(), r + "\n--- chromium\n" + readIfThere(tmp.resolve("chromium.log")));
-            assertTrue(Harness.read(tmp.resolve("data/auth.local.json")).contains("\"clone_api_token\": \"" + KEY + "\""));
+            assertTrue(Checkout.read(tmp.resolve("data/auth.local.json")).contains("\"clone_api_token\": \"" + KEY + "\""));
             assertEquals(1, dash.calls(FakeDashboard.CONNECT_PATH).size());
             assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
             assertEquals(2, dash.calls(FakeDashboard.MCP_PATH).size());
-            String dom = Harness.read(tmp.resolve("dom.html"));
+            String dom = Checkout.read(tmp.resolve("dom.html"));
             assertTrue(dom.contains("Clone Loop is connected"), dom);
             assertFalse(dom.contains(KEY) || dom.contains(Contract.CODE), "the page holds no secret");
             assertTrue(r.outLines().contains("Connected Clone Loop to Clone Dashboard."), r.toString());
@@ -106,12 +106,12 @@ class BrowserTest {
 
     @Test
     void chromiumShowsTheFailurePageWithItsReason(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures()).exchange("exchange-expired.http")) {
-            Harness.Result r = loginInChromium(tmp, dash);
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures()).exchange("exchange-expired.http")) {
+            Result r = loginInChromium(tmp, dash);
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains("Authorization code expired. Start the login again."), r.toString());
             assertFalse(Files.exists(tmp.resolve("data/auth.local.json")), "nothing written");
-            String dom = Harness.read(tmp.resolve("dom.html"));
+            String dom = Checkout.read(tmp.resolve("dom.html"));
             assertTrue(dom.contains("Clone Loop login failed") && dom.contains("Authorization code expired. Start the login again."), dom);
             assertEquals(0, dash.calls(FakeDashboard.MCP_PATH).size());
             r.assertNoSecrets(Contract.CODE);
@@ -119,6 +119,6 @@ class BrowserTest {
     }
 
     private static String readIfThere(Path p) {
-        return Files.exists(p) ? Harness.read(p) : "";
+        return Files.exists(p) ? Checkout.read(p) : "";
     }
 }

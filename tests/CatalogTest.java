@@ -82,13 +82,13 @@ class CatalogTest {
     String base;
     Path jbangDir;
     Path shims;
-    final List<Harness.Running> started = new ArrayList<>();
+    final List<Running> started = new ArrayList<>();
 
     @BeforeAll void serveACopyOfTheCheckout(@TempDir Path classTmp) throws Exception {
         tmp = classTmp;
         // Windows does reach 127.0.0.2, but these steps run ./jbang and the README's lines with bash
         assumeTrue(!Harness.WINDOWS, "runs the bash launcher and sh lines (Windows runs jbang.cmd)");
-        Path repo = Harness.repo();
+        Path repo = Checkout.repo();
         site = copyTrackedFiles(repo, Files.createDirectories(tmp.resolve("site")));
         commit = git(repo, "rev-parse", "HEAD").trim();
         pinnedSite = Files.createDirectories(tmp.resolve("pinned"));
@@ -123,8 +123,8 @@ class CatalogTest {
 
     @AfterAll void stopEverything() throws IOException {
         if (shims != null) Files.deleteIfExists(shims.resolve("jbang")); // the link only, not the launcher
-        started.forEach(Harness.Running::stop);
-        for (Harness.Running r : started) {
+        started.forEach(Running::stop);
+        for (Running r : started) {
             try {
                 r.process().waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -140,7 +140,7 @@ class CatalogTest {
 
     @Test @Order(1) void untrustedCatalogScriptIsRefused() {
         String url = base + "/login.java";
-        Harness.Result r = jbang(tool("untrusted"), "clone-login@" + catalogUrl(), "status");
+        Result r = jbang(tool("untrusted"), "clone-login@" + catalogUrl(), "status");
 
         // JBang's exit code for an untrusted source is what the README documents; its wording is JBang's own and changes between releases
         assertEquals(10, r.exit(), r.toString());
@@ -152,8 +152,8 @@ class CatalogTest {
 
     @Test @Order(2) void readmeSetupLinesRunAsWritten() throws Exception {
         Path secretFile = Files.writeString(tmp.resolve("clone_api_key"), SECRET + "\n", StandardCharsets.UTF_8);
-        FakeDashboard dash = FakeDashboard.start(Harness.fixtures()); // for status --check
-        Harness.Tool tool = tool("readme").with("CLONE_MCP_URL", dash.mcpUrl());
+        FakeDashboard dash = FakeDashboard.start(Checkout.fixtures()); // for status --check
+        Tool tool = tool("readme").with("CLONE_MCP_URL", dash.mcpUrl());
         Path config = tool.defaultFolder().resolve("auth.local.json");
         List<String> lines = readmeCommandLines();
         List<String> kinds = new ArrayList<>();
@@ -164,7 +164,7 @@ class CatalogTest {
                     .replace("<ref>", commit)
                     .replace(SECRET_PATH, secretFile.toString());
             assertFalse(line.matches(".*<(org|repo|ref)>.*"), "placeholder left in: " + line);
-            Harness.Result r = bash(tool, line);
+            Result r = bash(tool, line);
             assertEquals(0, r.exit(), readmeLine + "\n" + r);
             r.assertNoSecrets(SECRET).assertNoStackTrace();
 
@@ -173,7 +173,7 @@ class CatalogTest {
                 assertEquals("", r.out(), r.toString());
             } else if (readmeLine.startsWith("jbang trust add ")) {
                 kinds.add("trust");
-                assertTrue(Harness.read(jbangDir.resolve("trusted-sources.json")).contains("\"" + base + "/\""), r.toString());
+                assertTrue(Checkout.read(jbangDir.resolve("trusted-sources.json")).contains("\"" + base + "/\""), r.toString());
             } else if (readmeLine.contains(" import-env")) {
                 kinds.add("import-env");
                 assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + Contract.mask(SECRET),
@@ -207,8 +207,8 @@ class CatalogTest {
 
     @Test @Order(3) void trustedCatalogPrintsTheStatus() {
         ensureTrusted();
-        Harness.Tool tool = tool("status");
-        Harness.Result r = jbang(tool, "clone-login@" + catalogUrl(), "status");
+        Tool tool = tool("status");
+        Result r = jbang(tool, "clone-login@" + catalogUrl(), "status");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines(), r.toString());
@@ -217,14 +217,14 @@ class CatalogTest {
 
     @Test @Order(4) void loginCompletesAgainstTheDashboard() throws Exception {
         ensureTrusted();
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Tool tool = tool("login").against(dash);
-            Harness.Running run = start(tool, List.of(shims.resolve("jbang").toString(), "clone-login@" + catalogUrl(),
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Tool tool = tool("login").against(dash);
+            Running run = start(tool, List.of(shims.resolve("jbang").toString(), "clone-login@" + catalogUrl(),
                     "login", "--no-open"));
             String url = run.awaitOut(Contract.AUTHORIZE, RUN_LIMIT).group(1);
 
             Browser.browse(url);
-            Harness.Result r = run.waitFor(RUN_LIMIT);
+            Result r = run.waitFor(RUN_LIMIT);
 
             assertEquals(0, r.exit(), r.toString());
             Path config = tool.defaultFolder().resolve("auth.local.json");
@@ -240,15 +240,15 @@ class CatalogTest {
 
     @Test @Order(5) void installedCommandRunsFromTheJBangHome() {
         ensureTrusted();
-        Harness.Result install = jbang(tool("install"), "app", "install", "clone-login@" + catalogUrl());
+        Result install = jbang(tool("install"), "app", "install", "clone-login@" + catalogUrl());
         assertEquals(0, install.exit(), install.toString());
         Path command = jbangDir.resolve("bin").resolve("clone-login");
         assertTrue(Files.isExecutable(command), install.toString());
         assertEquals(List.of("#!/bin/sh", "exec jbang run clone-login@" + catalogUrl() + " \"$@\""),
-                Harness.read(command).lines().toList(), "it runs the alias through the jbang on PATH");
+                Checkout.read(command).lines().toList(), "it runs the alias through the jbang on PATH");
 
-        Harness.Tool tool = tool("installed");
-        Harness.Result r = start(tool, List.of(command.toString(), "status")).waitFor(RUN_LIMIT);
+        Tool tool = tool("installed");
+        Result r = start(tool, List.of(command.toString(), "status")).waitFor(RUN_LIMIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines(), r.toString());
@@ -259,23 +259,23 @@ class CatalogTest {
     String catalogUrl() { return base + "/jbang-catalog.json"; }
 
     /** The tool's own home folder for one step. */
-    Harness.Tool tool(String step) { return new Harness.Tool(tmp.resolve("step-" + step)); }
+    Tool tool(String step) { return new Tool(tmp.resolve("step-" + step)); }
 
     /** The steps after the README's share its trust; run alone, they add it themselves. */
     void ensureTrusted() {
         Path sources = jbangDir.resolve("trusted-sources.json");
-        if (Files.isRegularFile(sources) && Harness.read(sources).contains("\"" + base + "/\"")) return;
-        Harness.Result r = jbang(tool("trust"), "trust", "add", base + "/");
+        if (Files.isRegularFile(sources) && Checkout.read(sources).contains("\"" + base + "/\"")) return;
+        Result r = jbang(tool("trust"), "trust", "add", base + "/");
         assertEquals(0, r.exit(), r.toString());
     }
 
-    Harness.Result jbang(Harness.Tool tool, String... args) {
+    Result jbang(Tool tool, String... args) {
         List<String> command = new ArrayList<>(List.of(shims.resolve("jbang").toString()));
         command.addAll(List.of(args));
         return start(tool, command).waitFor(RUN_LIMIT);
     }
 
-    Harness.Result bash(Harness.Tool tool, String line) {
+    Result bash(Tool tool, String line) {
         return start(tool, List.of("bash", "-c", line)).waitFor(RUN_LIMIT);
     }
 
@@ -284,18 +284,18 @@ class CatalogTest {
      * JBang home, the Maven repository in use, the JDK running these tests, and on PATH first the JBang
      * home's bin folder (so app install does not try to change shell startup files), then "jbang".
      */
-    Harness.Running start(Harness.Tool tool, List<String> command) {
+    Running start(Tool tool, List<String> command) {
         Map<String, String> env = new HashMap<>(tool.env);
         String userHome = System.getProperty("user.home");
         env.put("JBANG_DIR", jbangDir.toString());
-        env.put("JBANG_CACHE_DIR", Harness.sharedJBangCache());
+        env.put("JBANG_CACHE_DIR", Running.sharedJBangCache());
         env.put("JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(userHome, ".m2", "repository").toString()));
         env.put("JBANG_NO_VERSION_CHECK", "true");
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("PATH", jbangDir.resolve("bin") + java.io.File.pathSeparator + shims + java.io.File.pathSeparator
                 + System.getenv().getOrDefault("PATH", ""));
         Path cwd = tool.home.getParent();
-        Harness.Running run = Harness.Running.start(command, env, cwd);
+        Running run = Running.start(command, env, cwd);
         started.add(run);
         return run.input(null);
     }
@@ -306,7 +306,7 @@ class CatalogTest {
      * blocks there may only be ```text (output), so that no command goes unrun unnoticed.
      */
     static List<String> readmeCommandLines() {
-        List<String> readme = Harness.read(Harness.repo().resolve("README.md")).lines().toList();
+        List<String> readme = Checkout.read(Checkout.repo().resolve("README.md")).lines().toList();
         int from = readme.indexOf(SECTION);
         assertTrue(from >= 0, "README.md has no line " + SECTION);
         int to = from + 1;

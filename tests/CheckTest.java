@@ -32,22 +32,22 @@ class CheckTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    Harness.Tool tool() throws IOException { return tool(KEY); }
+    Tool tool() throws IOException { return tool(KEY); }
 
     /** The tool with a config file holding the key. */
-    Harness.Tool tool(String key) throws IOException {
+    Tool tool(String key) throws IOException {
         Files.createDirectories(tmp.resolve("data"));
         Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + key + "\"}\n");
-        return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
+        return new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
     }
 
     @Test
     void anAcceptedKeyExitsZeroAfterTheStatusLines() throws IOException {
-        Harness.Result r = tool().run("status", "--check");
+        Result r = tool().run("status", "--check");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Source: plugin config", "Token: " + Contract.mask(KEY), "Plugin config: " + tmp.resolve("data/auth.local.json"),
@@ -69,7 +69,7 @@ class CheckTest {
         if (!verbose.isEmpty()) args.add(0, verbose);
         if (!json.isEmpty()) args.add(json);
 
-        Harness.Result r = tool(key).run(args.toArray(String[]::new));
+        Result r = tool(key).run(args.toArray(String[]::new));
 
         assertEquals(1, r.exit(), r.toString());
         String said = "Check: The key is rejected by the Clone MCP endpoint: HTTP 401: invalid key " + Contract.mask(key);
@@ -89,7 +89,7 @@ class CheckTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             closed = s.getLocalPort();
         }
-        Harness.Result r = tool().with("CLONE_MCP_URL", "http://127.0.0.1:" + closed + "/mcp").run("status", "--check", "--json");
+        Result r = tool().with("CLONE_MCP_URL", "http://127.0.0.1:" + closed + "/mcp").run("status", "--check", "--json");
 
         assertEquals(1, r.exit(), r.toString());
         JsonObject o = Contract.oneJsonObject(r);
@@ -102,7 +102,7 @@ class CheckTest {
     /** A name that does not resolve is said as such, not as a refused connection (its cause sits a level deeper). */
     @Test
     void aNameThatDoesNotResolveIsSaidAsSuch() throws IOException {
-        Harness.Result r = tool().with("CLONE_MCP_URL", "https://no-such-host.invalid/mcp").run("status", "--check");
+        Result r = tool().with("CLONE_MCP_URL", "https://no-such-host.invalid/mcp").run("status", "--check");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.out().contains("could not resolve host no-such-host.invalid"), r.toString());
@@ -112,7 +112,7 @@ class CheckTest {
 
     @Test
     void theDemoKeyIsCheckedAndNamedAsTheDemo() {
-        Harness.Result r = new Harness.Tool(tmp).with("CLONE_MCP_URL", dash.mcpUrl()).run("status", "--check", "--json");
+        Result r = new Tool(tmp).with("CLONE_MCP_URL", dash.mcpUrl()).run("status", "--check", "--json");
 
         assertEquals(0, r.exit(), r.toString());
         JsonObject o = Contract.oneJsonObject(r);
@@ -126,7 +126,7 @@ class CheckTest {
 
     @Test
     void anUnsafeEndpointIsRefusedBeforeAnyCall() throws IOException {
-        Harness.Result r = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp").run("status", "--check");
+        Result r = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp").run("status", "--check");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("CLONE_MCP_URL must be an https URL"), r.toString());
         assertEquals(List.of(), dash.calls());
@@ -140,7 +140,7 @@ class CheckTest {
         Path plugin = Files.createDirectories(tmp.resolve("plugin").resolve(manifestFolder));
         Files.writeString(plugin.resolve("plugin.json"), "{\"name\": \"clone-loop\", \"version\": \"0.14.13\"}\n");
 
-        Harness.Result r = tool().with(variable, tmp.resolve("plugin").toString()).run("--verbose", "connect");
+        Result r = tool().with(variable, tmp.resolve("plugin").toString()).run("--verbose", "connect");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals("0.14.13", clientVersion());
@@ -150,7 +150,7 @@ class CheckTest {
     @Test
     void withoutAPluginItIsTheToolsOwnVersion() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("plugin-without-manifest"));
-        Harness.Result r = tool().with("CLAUDE_PLUGIN_ROOT", empty.toString()).run("--verbose", "status", "--check");
+        Result r = tool().with("CLAUDE_PLUGIN_ROOT", empty.toString()).run("--verbose", "status", "--check");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(login.VERSION, clientVersion());

@@ -28,7 +28,7 @@ class CommandLineTest {
 
     @Test
     void helpOnACommandIsUsageOnStdoutAndExitZero() {
-        Harness.Result r = new Harness.Tool(tmp).run("login", "--help");
+        Result r = new Tool(tmp).run("login", "--help");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().startsWith("Usage: clone-login login"), r.out());
         assertTrue(r.out().contains("--timeout=D") && r.out().contains("--no-open"), r.out());
@@ -37,7 +37,7 @@ class CommandLineTest {
 
     @Test
     void setHelpIsHelpNotAMissingKey() {
-        Harness.Result r = new Harness.Tool(tmp).run("set", "-h");
+        Result r = new Tool(tmp).run("set", "-h");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().startsWith("Usage: clone-login set"), r.out());
         assertFalse(r.all().contains("Missing required parameter"), r.toString());
@@ -45,8 +45,8 @@ class CommandLineTest {
 
     @Test
     void aKeyThatLooksLikeAnOptionIsRefusedWithAHint() throws Exception {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.run("set", "--", "--help");
+        Tool tool = new Tool(tmp);
+        Result r = tool.run("set", "--", "--help");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("cannot start with '-'") && r.err().contains("set -"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder()), "nothing was written");
@@ -54,7 +54,7 @@ class CommandLineTest {
 
     @Test
     void aTimeoutBeyondADayIsAUsageErrorBeforeAnythingStarts() {
-        Harness.Result r = new Harness.Tool(tmp).run("login", "--no-open", "--timeout", "9223372036854775807");
+        Result r = new Tool(tmp).run("login", "--no-open", "--timeout", "9223372036854775807");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("the most a login waits is 24h"), r.toString());
         assertFalse(r.out().contains("Authorize:"), "nothing started: " + r);
@@ -70,7 +70,7 @@ class CommandLineTest {
             "bogus --json | Unmatched argument",
     })
     void aUsageErrorUnderJsonIsStillOneObject(String args, String message) {
-        Harness.Result r = new Harness.Tool(tmp).run(args.split(" "));
+        Result r = new Tool(tmp).run(args.split(" "));
         assertEquals(2, r.exit(), r.toString());
         assertEquals(1, r.outLines().size(), "exactly one line on stdout: " + r);
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -82,7 +82,7 @@ class CommandLineTest {
 
     @Test
     void withoutJsonAUsageErrorLeavesStdoutEmpty() {
-        Harness.Result r = new Harness.Tool(tmp).run("status", "--bogus");
+        Result r = new Tool(tmp).run("status", "--bogus");
         assertEquals(2, r.exit());
         assertEquals("", r.out());
         assertEquals(List.of("Unknown option: '--bogus'", "See 'clone-login status --help' for usage."), r.errLines());

@@ -30,12 +30,12 @@ class ConnectTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
     @Test void demoKeyAloneIsRefused() {
-        Harness.Result r = tool().run("connect");
+        Result r = tool().run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Private Clone API key is required"), r.toString());
@@ -46,10 +46,10 @@ class ConnectTest {
     }
 
     @Test void storedKeyConnects() throws IOException {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines());
@@ -64,10 +64,10 @@ class ConnectTest {
      */
     @Test void eventStreamsHeldOpenAfterTheAnswerStillConnect() throws IOException {
         dash.initialize("mcp-initialize-sse-held-open").startSession("mcp-start-session-sse-held-open");
-        Harness.Tool tool = tool().configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withResponse(java.time.Duration.ofSeconds(5))));
+        Tool tool = tool().configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withResponse(java.time.Duration.ofSeconds(5))));
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines(), "the session of its own request, not another's");
@@ -77,7 +77,7 @@ class ConnectTest {
 
     /** A CLONE_API_TOKEN that is no key is never sent, and the refusal says so (it is not about storing). */
     @Test void anEnvironmentKeyThatIsNoKeyIsNotSent() {
-        Harness.Result r = tool().with("CLONE_API_TOKEN", "clone with a space").run("connect");
+        Result r = tool().with("CLONE_API_TOKEN", "clone with a space").run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("The environment key must be printable ASCII without spaces or line breaks; it was not sent."), r.toString());
@@ -86,10 +86,10 @@ class ConnectTest {
     }
 
     @Test void environmentKeyWinsOverTheStoredOne() throws IOException {
-        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.connectBlock("environment", ENV_KEY, dash.url()), r.outLines());
@@ -98,9 +98,9 @@ class ConnectTest {
     }
 
     @Test void setFromStdinThenConnect() throws IOException {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
 
-        Harness.Result r = tool.runWithInput(KEY + "\n", "set", "-", "--connect");
+        Result r = tool.runWithInput(KEY + "\n", "set", "-", "--connect");
 
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Stored Clone API key in plugin config.", "Token: " + Contract.mask(KEY),
@@ -113,9 +113,9 @@ class ConnectTest {
     }
 
     @Test void importEnvThenConnect() throws IOException {
-        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
 
-        Harness.Result r = tool.run("import-env", "--connect");
+        Result r = tool.run("import-env", "--connect");
 
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: " + Contract.mask(ENV_KEY),
@@ -128,9 +128,9 @@ class ConnectTest {
     }
 
     @Test void setShadowedByEnvironmentConnectsTheStoredKeyAndExits3() throws IOException {
-        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
 
-        Harness.Result r = tool.run("set", KEY, "--connect");
+        Result r = tool.run("set", KEY, "--connect");
 
         assertEquals(3, r.exit(), r.toString());
         List<String> out = r.outLines();
@@ -148,10 +148,10 @@ class ConnectTest {
             "mcp-initialize          | mcp-start-session-tool-error | 2 | start_session returned an error: API key is not allowed to start sessions"})
     void mcpFailureExits1(String initialize, String startSession, int calls, String message) throws IOException {
         dash.initialize(initialize).startSession(startSession);
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(message), r.toString());
@@ -162,11 +162,11 @@ class ConnectTest {
 
     @Test void plainHttpMcpUrlIsRefusedBeforeAnyCall() throws IOException {
         // a call to mcp.example.com would reach the fake through the proxy: an empty call log means none was made
-        Harness.Tool tool = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp")
+        Tool tool = tool().with("CLONE_MCP_URL", "http://mcp.example.com/mcp")
                 .with("HTTP_PROXY", dash.url()).with("http_proxy", dash.url());
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("https"), r.toString());
@@ -176,5 +176,5 @@ class ConnectTest {
         r.assertNoSecrets(KEY).assertNoStackTrace();
     }
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash); }
+    Tool tool() { return new Tool(tmp).against(dash); }
 }

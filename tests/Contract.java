@@ -95,7 +95,7 @@ final class Contract {
      */
     static void assertStored(Path config, String key) {
         assertTrue(Files.isRegularFile(config), "no " + config);
-        String text = Harness.read(config);
+        String text = Checkout.read(config);
         assertTrue(text.startsWith("{\n  \"clone_api_token\": ") && text.endsWith("}\n"), text);
         JsonObject json = JsonParser.parseString(text).getAsJsonObject();
         assertEquals(key, json.get("clone_api_token").getAsString(), text);
@@ -112,7 +112,7 @@ final class Contract {
     /** {@link #assertStored}, and nothing is left beside the file (no lock, no temporary). */
     static void assertStoredAlone(Path config, String key) {
         assertStored(config, key);
-        assertEquals(List.of("auth.local.json"), Harness.names(config.getParent()), "left behind");
+        assertEquals(List.of("auth.local.json"), Checkout.names(config.getParent()), "left behind");
     }
 
     // ---- --json (section 4) ----
@@ -121,7 +121,7 @@ final class Contract {
     static Set<String> documentedJsonFields() {
         Set<String> fields = new LinkedHashSet<>();
         Pattern row = Pattern.compile("^\\| `([a-z_]+)` \\|");
-        for (String line : Harness.readmeSection("### --json")) {
+        for (String line : Checkout.readmeSection("### --json")) {
             Matcher m = row.matcher(line);
             if (m.find()) fields.add(m.group(1));
         }
@@ -130,7 +130,7 @@ final class Contract {
     }
 
     /** The one object on stdout, its fields all documented; a success has the base fields, a failure error and exit_code. */
-    static JsonObject oneJsonObject(Harness.Result r) {
+    static JsonObject oneJsonObject(Result r) {
         assertEquals(1, r.outLines().size(), "one line on stdout: " + r);
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertTrue(documentedJsonFields().containsAll(o.keySet()), "undocumented fields in " + o);

@@ -42,16 +42,16 @@ class HostilePeerTest {
 
     @TempDir Path tmp;
     FakeDashboard dash;
-    final List<Harness.Running> started = new ArrayList<>();
+    final List<Running> started = new ArrayList<>();
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopEverything() {
-        started.forEach(Harness.Running::stop);
+        started.forEach(Running::stop);
         dash.close();
     }
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()); }
+    Tool tool() { return new Tool(tmp).against(dash).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()); }
 
     // ---- secrets echoed back ----
 
@@ -62,13 +62,13 @@ class HostilePeerTest {
         dash.exchange("exchange-error-echoes-code").code(code);
         List<String> args = new ArrayList<>(List.of("login", "--no-open"));
         if (!flag.isEmpty()) args.add(flag);
-        Harness.Running run = tool().start(args.toArray(String[]::new)).closeInput();
+        Running run = tool().start(args.toArray(String[]::new)).closeInput();
         started.add(run);
         boolean json = flag.equals("--json");
         String url = (json ? run.awaitErr(Contract.AUTHORIZE, Browser.WAIT) : run.awaitOut(Contract.AUTHORIZE, Browser.WAIT)).group(1);
 
         HttpResponse<String> page = Browser.browse(url);
-        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+        Result r = run.waitFor(Running.RUN_LIMIT);
         if (json) assertTrue(com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject().has("error"), r.toString());
 
         assertEquals(1, r.exit(), r.toString());
@@ -91,7 +91,7 @@ class HostilePeerTest {
         String stored = Harness.unique("clone_live_echoed_");
         if (fixture.startsWith("mcp-initialize")) dash.initialize(fixture);
         else dash.startSession(fixture);
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Files.createDirectories(tmp.resolve("data"));
         Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"" + stored + "\"}\n");
         if (command.startsWith("import-env")) tool.with("CLONE_API_TOKEN", stored);
@@ -99,7 +99,7 @@ class HostilePeerTest {
         if (command.startsWith("set")) args.add(1, "-");
         if (!flag.isEmpty()) args.add(0, flag);
 
-        Harness.Result r = tool.runWithInput(stored + "\n", args.toArray(String[]::new));
+        Result r = tool.runWithInput(stored + "\n", args.toArray(String[]::new));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone MCP") || r.err().contains("start_session"), r.toString());
@@ -110,14 +110,14 @@ class HostilePeerTest {
 
     @Test
     void escapeSequencesInAKeyNeverReachTheTerminal() throws IOException {
-        Harness.Result fromEnv = tool().with("CLONE_API_TOKEN", ESC + "[2J" + ESC + "]0;pwned" + (char) 7 + "clone_env_key_escape_1").run("status");
+        Result fromEnv = tool().with("CLONE_API_TOKEN", ESC + "[2J" + ESC + "]0;pwned" + (char) 7 + "clone_env_key_escape_1").run("status");
         assertEquals(0, fromEnv.exit(), fromEnv.toString());
         assertFalse(fromEnv.all().contains(ESC) || fromEnv.all().contains("\u0007"), fromEnv.toString());
         assertEquals("Source: environment", fromEnv.outLines().get(0));
 
         Files.createDirectories(tmp.resolve("data"));
         Files.writeString(tmp.resolve("data/auth.local.json"), "{\"clone_api_token\": \"clone_\\u001b]0;x\\u0007\\u001b[2Jkey_escape_2\"}\n");
-        Harness.Result stored = tool().run("status");
+        Result stored = tool().run("status");
         assertEquals(0, stored.exit(), stored.toString());
         assertEquals("Source: plugin config", stored.outLines().get(0), stored.toString());
         assertFalse(stored.all().contains(ESC) || stored.all().contains("\u0007"), stored.toString());
@@ -129,10 +129,10 @@ class HostilePeerTest {
     @CsvSource({"exchange-key-not-a-string", "exchange-key-number", "exchange-lenient-json"})
     void anExchangeAnswerWithoutAJsonStringKeyStoresNothing(String fixture) throws Exception {
         dash.exchange(fixture);
-        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        Running run = tool().start("login", "--no-open").closeInput();
         started.add(run);
         Browser.browse(run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1));
-        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+        Result r = run.waitFor(Running.RUN_LIMIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone Loop login exchange did not return an API key."), r.toString());
@@ -148,10 +148,10 @@ class HostilePeerTest {
     void aKeyLongerThan4KiBFromTheExchangeIsRefusedAndNothingStored() throws Exception {
         String key = "clone_" + Harness.unique("huge_") + "k".repeat(1_000_000);
         dash.exchange("exchange-issued-key").issuedKey(key);
-        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        Running run = tool().start("login", "--no-open").closeInput();
         started.add(run);
         HttpResponse<String> page = Browser.browse(run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1));
-        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+        Result r = run.waitFor(Running.RUN_LIMIT);
 
         assertEquals(1, r.exit(), r.toString());
         String refusal = "The key the dashboard returned is longer than 4 KiB, so it is not a Clone API key; it was not stored.";
@@ -169,7 +169,7 @@ class HostilePeerTest {
      */
     @Test
     void oddRequestsLeaveNoJdkLogLineOnTheTerminal() throws Exception {
-        Harness.Running run = tool().process().start("login", "--no-open").closeInput();
+        Running run = tool().process().start("login", "--no-open").closeInput();
         started.add(run);
         String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
         int port = Browser.callbackPort(url);
@@ -180,7 +180,7 @@ class HostilePeerTest {
         assertEquals(400, Browser.rawRequest(port, "HEAD", "/callback", "elsewhere.test"));
 
         Browser.browse(url);
-        Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+        Result r = run.waitFor(Running.RUN_LIMIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.err().contains("WARNING") || r.err().contains("sendResponseHeaders") || r.err().contains("com.sun.net.httpserver")
@@ -197,7 +197,7 @@ class HostilePeerTest {
      */
     @Test
     void idleAndSlowConnectionsNeverHoldTheReceiver() throws Exception {
-        Harness.Running run = tool().start("login", "--no-open").closeInput();
+        Running run = tool().start("login", "--no-open").closeInput();
         started.add(run);
         String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
         int port = Browser.callbackPort(url);
@@ -207,7 +207,7 @@ class HostilePeerTest {
             for (int i = 0; i < 16; i++) idle.add(open(port, "GET /callback?state=x HTTP/1.1\r\nHost: 127.0.0.1:" + port)); // headers never end
 
             HttpResponse<String> page = Browser.browse(url, Duration.ofSeconds(15));
-            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            Result r = run.waitFor(Running.RUN_LIMIT);
             assertEquals(200, page.statusCode(), page.body());
             assertEquals(0, r.exit(), r.toString());
             assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());

@@ -32,19 +32,19 @@ class JsonOutputTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash); }
+    Tool tool() { return new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash); }
 
-    static JsonObject oneObject(Harness.Result r) { return Contract.oneJsonObject(r); }
+    static JsonObject oneObject(Result r) { return Contract.oneJsonObject(r); }
 
     /** The bare call scripts make, the one agents make at every start: no command is status, --json too. */
     @Test
     void theBareCallTakesJsonAsStatusDoes() {
-        Harness.Result bare = tool().run("--json");
-        Harness.Result status = tool().run("status", "--json");
+        Result bare = tool().run("--json");
+        Result status = tool().run("status", "--json");
         assertEquals(0, bare.exit(), bare.toString());
         assertEquals(oneObject(status), oneObject(bare));
         assertEquals("demo fallback", oneObject(bare).get("source").getAsString());
@@ -53,7 +53,7 @@ class JsonOutputTest {
     /** Every failure but a usage error says what the command stored and connected: here, neither. */
     @Test
     void aFailedConnectSaysItStoredAndConnectedNothing() {
-        Harness.Result r = tool().run("connect", "--json");
+        Result r = tool().run("connect", "--json");
 
         assertEquals(1, r.exit(), r.toString());
         JsonObject o = oneObject(r);
@@ -64,11 +64,11 @@ class JsonOutputTest {
 
     @Test
     void statusSetImportEnvClearAndConnectEachPrintOneObject() {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         JsonObject status = oneObject(tool.run("status", "--json"));
         assertTrue(status.get("demo").getAsBoolean());
 
-        Harness.Result set = tool.runWithInput(KEY + "\n", "set", "-", "--json");
+        Result set = tool.runWithInput(KEY + "\n", "set", "-", "--json");
         JsonObject stored = oneObject(set);
         assertTrue(stored.get("stored").getAsBoolean());
         assertEquals("plugin config", stored.get("source").getAsString());
@@ -92,7 +92,7 @@ class JsonOutputTest {
 
     @Test
     void setShadowedByTheEnvironmentSaysSoAndExitsThree() {
-        Harness.Result r = tool().with("CLONE_API_TOKEN", "clone_env_json_shadow_9Wq").runWithInput(KEY + "\n", "set", "-", "--json");
+        Result r = tool().with("CLONE_API_TOKEN", "clone_env_json_shadow_9Wq").runWithInput(KEY + "\n", "set", "-", "--json");
         assertEquals(3, r.exit(), r.toString());
         JsonObject o = oneObject(r);
         assertTrue(o.get("stored").getAsBoolean() && o.get("shadowed").getAsBoolean(), o.toString());
@@ -114,7 +114,7 @@ class JsonOutputTest {
         assertFalse(unwritable.get("stored").getAsBoolean());
 
         dash.initialize("mcp-initialize-http-500");
-        Harness.Result r = tool().runWithInput(KEY + "\n", "set", "-", "--connect", "--json");
+        Result r = tool().runWithInput(KEY + "\n", "set", "-", "--connect", "--json");
         assertEquals(1, r.exit(), r.toString());
         JsonObject half = oneObject(r);
         assertTrue(half.get("stored").getAsBoolean(), "the key was written before the connect failed: " + half);
@@ -125,11 +125,11 @@ class JsonOutputTest {
 
     @Test
     void loginAndBothStepsPrintOneObject() throws Exception {
-        Harness.Tool tool = tool();
-        Harness.Running run = tool.start("login", "--no-open", "--json").closeInput();
+        Tool tool = tool();
+        Running run = tool.start("login", "--no-open", "--json").closeInput();
         String url = run.awaitErr(Contract.AUTHORIZE, Browser.WAIT).group(1);
         Browser.browse(url);
-        JsonObject login = oneObject(run.waitFor(Harness.RUN_LIMIT));
+        JsonObject login = oneObject(run.waitFor(Running.RUN_LIMIT));
         assertTrue(login.get("stored").getAsBoolean() && login.get("connected").getAsBoolean(), login.toString());
 
         JsonObject start = oneObject(tool.run("login", "--start", "--json"));

@@ -37,13 +37,13 @@ class KeyStoreTest {
 
     @TempDir Path tmp;
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString()); }
+    Tool tool() { return new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString()); }
 
     Path data() { return tmp.resolve("data"); }
 
     Path config() { return data().resolve("auth.local.json"); }
 
-    Harness.Result set(Harness.Tool tool) { return tool.runWithInput(KEY + "\n", "set", "-").assertNoSecrets(KEY).assertNoStackTrace(); }
+    Result set(Tool tool) { return tool.runWithInput(KEY + "\n", "set", "-").assertNoSecrets(KEY).assertNoStackTrace(); }
 
     // ---- links ----
 
@@ -53,7 +53,7 @@ class KeyStoreTest {
         Files.createDirectories(data());
         Files.createSymbolicLink(data().resolve(".auth.local.json.lock"), victim);
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(".auth.local.json.lock is a symbolic link"), r.toString());
@@ -64,19 +64,19 @@ class KeyStoreTest {
     @Test @DisabledOnOs(OS.WINDOWS)
     void aLinkedConfigIsWrittenThroughSoTheLinkSurvives() throws IOException {
         Path dotfiles = Files.createDirectories(tmp.resolve("dotfiles"));
-        Path target = Files.copy(Harness.fixture("config-extra-fields.json"), dotfiles.resolve("clone-auth.json"));
+        Path target = Files.copy(Checkout.fixture("config-extra-fields.json"), dotfiles.resolve("clone-auth.json"));
         Files.createDirectories(data());
         Files.createSymbolicLink(config(), target);
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
 
         assertEquals(0, r.exit(), r.toString());
         assertTrue(Files.isSymbolicLink(config()), "still a link");
         String written = Files.readString(target);
         assertTrue(written.contains(KEY) && written.contains("\"loop_defaults\""), "written through, other fields kept: " + written);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
-        assertEquals(List.of("clone-auth.json"), Harness.names(dotfiles), "nothing left beside the target");
-        assertEquals(List.of("auth.local.json"), Harness.names(data()));
+        assertEquals(List.of("clone-auth.json"), Checkout.names(dotfiles), "nothing left beside the target");
+        assertEquals(List.of("auth.local.json"), Checkout.names(data()));
     }
 
     @Test @DisabledOnOs(OS.WINDOWS)
@@ -86,14 +86,14 @@ class KeyStoreTest {
         Files.createDirectories(data());
         Files.createSymbolicLink(config(), victim);
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("refusing to write through it"), r.toString());
         assertEquals("some other file\n", Files.readString(victim));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)), "never chmodded");
         assertTrue(Files.isSymbolicLink(config()));
-        assertEquals(List.of("not-a-config.txt"), Harness.names(tmp).stream().filter(n -> n.startsWith("not-a")).toList());
+        assertEquals(List.of("not-a-config.txt"), Checkout.names(tmp).stream().filter(n -> n.startsWith("not-a")).toList());
     }
 
     /** A link whose target is gone holds no key: clear removes it (a set then writes a plain file), and says what it was. */
@@ -102,7 +102,7 @@ class KeyStoreTest {
         Files.createDirectories(data());
         Files.createSymbolicLink(config(), tmp.resolve("gone/clone-auth.json"));
 
-        Harness.Result r = tool().run("clear");
+        Result r = tool().run("clear");
 
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.err().contains("Removed the link " + config()) && r.err().contains("does not exist"), r.toString());
@@ -114,13 +114,13 @@ class KeyStoreTest {
 
     @Test @DisabledOnOs(OS.WINDOWS)
     void aLinkToAnotherUsersFileIsRefused() throws IOException {
-        Harness.Tool tool = tool();
-        Path theirs = Files.copy(Harness.fixture("config-valid.json"), tmp.resolve("theirs.json"));
+        Tool tool = tool();
+        Path theirs = Files.copy(Checkout.fixture("config-valid.json"), tmp.resolve("theirs.json"));
         Files.setOwner(theirs, tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         Files.createDirectories(data());
         Files.createSymbolicLink(config(), theirs);
 
-        Harness.Result r = set(tool);
+        Result r = set(tool);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("which is not a regular file you own"), r.toString());
@@ -132,7 +132,7 @@ class KeyStoreTest {
         Files.createDirectories(data());
         Files.setPosixFilePermissions(data(), PosixFilePermissions.fromString("rwxrwxrwx"));
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
 
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.err().contains(data() + " can be written by other users") && r.err().contains("chmod go-w"), r.toString());
@@ -142,19 +142,19 @@ class KeyStoreTest {
 
     @Test @DisabledOnOs(OS.WINDOWS)
     void aFolderTheToolCannotWriteFailsAtOnceNamingItAndTheCause() throws IOException {
-        Harness.Tool tool = tool().asUser("nobody");
+        Tool tool = tool().asUser("nobody");
         Files.createDirectories(data());
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(data(), PosixFilePermissions.fromString("rwxr-xr-x")); // root's, read-only to nobody
 
-        Harness.Result r = set(tool);
+        Result r = set(tool);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(data().toString()) && r.err().toLowerCase().contains("permission denied"), r.toString());
         assertFalse(r.err().contains("another process"), "the lock is not to blame: " + r);
-        assertEquals(List.of(), Harness.names(data()), "nothing left behind");
+        assertEquals(List.of(), Checkout.names(data()), "nothing left behind");
 
-        Harness.Result login = tool.run("login", "--no-open", "--timeout", "10s");
+        Result login = tool.run("login", "--no-open", "--timeout", "10s");
         assertEquals(1, login.exit(), login.toString());
         assertFalse(login.out().contains("Authorize:"), "refused before any browser, so no code is spent: " + login);
     }
@@ -166,19 +166,19 @@ class KeyStoreTest {
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", data().toString()).inheritIO().start();
         assumeTrue(mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0, "cannot mount a tmpfs here");
         try {
-            Files.copy(Harness.fixture("config-valid.json"), config());
+            Files.copy(Checkout.fixture("config-valid.json"), config());
             byte[] before = Files.readAllBytes(config());
             fill(data().resolve("filler"));
 
-            Harness.Result r = set(tool());
+            Result r = set(tool());
 
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains(data().toString()) && r.err().contains("No space left on device"), r.toString());
             assertFalse(r.err().contains("another process"), r.toString());
             assertArrayEquals(before, Files.readAllBytes(config()), "the stored key is intact");
-            assertEquals(List.of("auth.local.json", "filler"), Harness.names(data()), "no lock or temporary left");
+            assertEquals(List.of("auth.local.json", "filler"), Checkout.names(data()), "no lock or temporary left");
 
-            Harness.Result clear = tool().run("clear");
+            Result clear = tool().run("clear");
             assertEquals(0, clear.exit(), clear.toString());
             assertEquals("Cleared plugin config API key.", clear.outLines().get(0));
             assertFalse(Files.exists(config()));
@@ -204,11 +204,11 @@ class KeyStoreTest {
         byte[] latin1 = "{\"clone_api_token\": \"clone_caf\u00e9_key\"}\n".getBytes(StandardCharsets.ISO_8859_1);
         Files.write(config(), latin1);
 
-        Harness.Result status = tool().run("status");
+        Result status = tool().run("status");
         assertEquals("Source: demo fallback", status.outLines().get(0), status.toString());
         assertTrue(status.err().contains("Skipped " + config() + ": it is not valid UTF-8."), status.toString());
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
         assertEquals(0, r.exit(), r.toString());
         Path aside = onlyAside();
         assertArrayEquals(latin1, Files.readAllBytes(aside), "the original bytes are kept");
@@ -221,7 +221,7 @@ class KeyStoreTest {
         Files.createDirectories(data());
         Files.writeString(config(), "{clone_api_token: 'clone_lenient_key_abc123' /* hand-edited */}\n");
 
-        Harness.Result status = tool().run("status");
+        Result status = tool().run("status");
         assertEquals("Source: demo fallback", status.outLines().get(0), status.toString());
         assertTrue(status.err().contains("it is not valid JSON"), status.toString());
         status.assertNoSecrets("clone_lenient_key_abc123");
@@ -237,12 +237,12 @@ class KeyStoreTest {
             huge.setLength(3L << 30); // sparse: 3 GiB that take no room
         }
 
-        Harness.Result status = tool().run("status");
+        Result status = tool().run("status");
         assertEquals(0, status.exit(), status.toString());
         assertTrue(status.err().contains("it is larger than 1 MiB"), status.toString());
         assertFalse(status.all().contains("OutOfMemoryError"), status.toString());
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("is larger than 1 MiB") && r.err().contains("move it away"), r.toString());
         assertEquals(3L << 30, Files.size(config()), "left as it is");
@@ -253,11 +253,11 @@ class KeyStoreTest {
         Files.createDirectories(data());
         assertEquals(0, new ProcessBuilder("mkfifo", config().toString()).start().waitFor());
 
-        Harness.Result status = tool().run("status");
+        Result status = tool().run("status");
         assertEquals(0, status.exit(), status.toString());
         assertTrue(status.err().contains("it is not a regular file"), status.toString());
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("is not a regular file"), r.toString());
     }
@@ -265,7 +265,7 @@ class KeyStoreTest {
     @Test
     void aFolderInPlaceIsRefused() throws IOException {
         Files.createDirectories(config());
-        Harness.Result r = set(tool());
+        Result r = set(tool());
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(config() + " is not a regular file"), r.toString());
         assertTrue(Files.isDirectory(config()));
@@ -280,7 +280,7 @@ class KeyStoreTest {
         Path held = data().resolve(".auth.local.json." + UUID.randomUUID() + ".tmp");
         Path unrelated = Files.writeString(data().resolve("notes.tmp"), "mine");
         try (FileChannel ch = FileChannel.open(held, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-            Harness.Result r = set(tool().process()); // this JVM holds the lock: the tool must be another process
+            Result r = set(tool().process()); // this JVM holds the lock: the tool must be another process
             assertEquals(0, r.exit(), r.toString());
             assertFalse(Files.exists(stale), "a killed writer's temporary is removed");
             assertTrue(Files.exists(held), "a live writer's is not");
@@ -295,16 +295,16 @@ class KeyStoreTest {
         Files.writeString(lock, "");
         Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
 
-        Harness.Result r = set(tool());
+        Result r = set(tool());
 
         assertEquals(0, r.exit(), r.toString());
-        assertEquals(List.of("auth.local.json"), Harness.names(data()));
+        assertEquals(List.of("auth.local.json"), Checkout.names(data()));
     }
 
     @Test
     void aLockThatALiveWriterHoldsIsWaitedFor() throws Exception {
         Path lock = Files.createDirectories(data()).resolve(".auth.local.json.lock");
-        Harness.Running writer;
+        Running writer;
         Files.writeString(lock, "");
         // old enough to be a killed writer's, were it not held; set first: on POSIX, closing any descriptor of
         // a file (setting its time opens one) drops this process's lock on it
@@ -316,7 +316,7 @@ class KeyStoreTest {
             assertFalse(Files.exists(config()), "nothing written while the lock is held");
             Files.delete(lock); // the other writer finishes: it deletes its lock, then lets go
         }
-        Harness.Result r = writer.waitFor(Harness.RUN_LIMIT);
+        Result r = writer.waitFor(Running.RUN_LIMIT);
         assertEquals(0, r.exit(), r.toString());
         Contract.assertStored(config(), KEY);
         r.assertNoSecrets(KEY);
@@ -326,11 +326,11 @@ class KeyStoreTest {
 
     @Test
     void clearAlsoRemovesALegacyKeySoThatNoStoredKeyIsInEffect() {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Path legacy = Harness.placeConfig("config-legacy.json", tool.legacyFolder("clone-loop-clone-labs"));
-        Path older = Harness.placeConfig("config-valid.json", tool.legacyFolder("clone-clone-labs"));
+        Tool tool = new Tool(tmp);
+        Path legacy = Checkout.placeConfig("config-legacy.json", tool.legacyFolder("clone-loop-clone-labs"));
+        Path older = Checkout.placeConfig("config-valid.json", tool.legacyFolder("clone-clone-labs"));
 
-        Harness.Result r = tool.run("clear");
+        Result r = tool.run("clear");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Cleared plugin config API key.", r.outLines().get(0));

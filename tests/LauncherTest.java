@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ResourceLock(Harness.JBANG_CACHE)
 class LauncherTest {
-    private static Harness.Result launch(Path tmp, Path cwd, String launcher, String stdin, Map<String, String> extra, String... args) {
-        return Harness.jbang(launcher, new Harness.Tool(tmp), cwd, extra, args).input(stdin).waitFor(java.time.Duration.ofMinutes(3));
+    private static Result launch(Path tmp, Path cwd, String launcher, String stdin, Map<String, String> extra, String... args) {
+        return Running.jbang(launcher, new Tool(tmp), cwd, extra, args).input(stdin).waitFor(java.time.Duration.ofMinutes(3));
     }
 
     private static List<String> demoStatus(Path tmp) {
@@ -35,7 +35,7 @@ class LauncherTest {
 
     @Test
     void runsTheCatalogAlias(@TempDir Path tmp) {
-        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "clone-login", "status");
+        Result r = launch(tmp, Checkout.repo(), "./jbang", null, Map.of(), "clone-login", "status");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines());
     }
@@ -44,11 +44,11 @@ class LauncherTest {
     @Test
     void passesStandardInputAndTheExitCodeThrough(@TempDir Path tmp) {
         String key = "clone_through_launcher_key_W8e3";
-        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", key + "\n", Map.of("CLONE_API_TOKEN", "clone_env_other_key_77aa"),
+        Result r = launch(tmp, Checkout.repo(), "./jbang", key + "\n", Map.of("CLONE_API_TOKEN", "clone_env_other_key_77aa"),
                 "login.java", "set", "-");
         assertEquals(3, r.exit(), r.toString());
         assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0), r.toString());
-        assertTrue(Harness.read(tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json")).contains(key));
+        assertTrue(Checkout.read(tmp.resolve("home/.claude/plugins/data/clone-labs-clone-loop/auth.local.json")).contains(key));
         r.assertNoSecrets(key, "clone_env_other_key_77aa");
     }
 
@@ -56,7 +56,7 @@ class LauncherTest {
     @Test
     void theSuiteSaysWhenNoTestClassHasThatName(@TempDir Path tmp) {
         String javaCommand = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Harness.Result r = Harness.Running.start(List.of(javaCommand, "-cp", System.getProperty("java.class.path"), AllTests.class.getName(), "UnitTest", "NoSuchTest"),
+        Result r = Running.start(List.of(javaCommand, "-cp", System.getProperty("java.class.path"), AllTests.class.getName(), "UnitTest", "NoSuchTest"),
                 Map.of(), tmp).closeInput().waitFor(java.time.Duration.ofMinutes(1));
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().startsWith("No test class named NoSuchTest."), r.toString());
@@ -66,17 +66,17 @@ class LauncherTest {
     /** Messages name commands the way the person ran the tool, so that what they suggest can be typed as it is; a usage error keeps exit 2. */
     @Test
     void messagesNameCommandsAsTheyCanBeTyped(@TempDir Path tmp) throws Exception {
-        Harness.Result here = launch(tmp, Harness.repo(), "./jbang", null, Map.of(), "login.java", "connect");
+        Result here = launch(tmp, Checkout.repo(), "./jbang", null, Map.of(), "login.java", "connect");
         assertEquals(1, here.exit(), here.toString());
         assertTrue(here.err().contains("Run './jbang login.java login' to sign in") && here.err().contains("'./jbang login.java set -'"),
                 here.toString());
         assertFalse(here.err().contains("'login'") || here.err().contains("'clone-login"), "one form only: " + here);
 
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
-        Harness.Result there = launch(tmp, elsewhere, Harness.repo().resolve("jbang").toString(), null, Map.of(),
-                Harness.repo().resolve("login.java").toString(), "status", "--bogus");
+        Result there = launch(tmp, elsewhere, Checkout.repo().resolve("jbang").toString(), null, Map.of(),
+                Checkout.repo().resolve("login.java").toString(), "status", "--bogus");
         assertEquals(2, there.exit(), there.toString());
-        String typed = Harness.repo().resolve("jbang") + " " + Harness.repo().resolve("login.java");
+        String typed = Checkout.repo().resolve("jbang") + " " + Checkout.repo().resolve("login.java");
         assertTrue(there.err().contains("See '" + typed + " status --help' for usage."), there.toString());
     }
 
@@ -89,13 +89,13 @@ class LauncherTest {
     @DisabledOnOs(OS.WINDOWS) // jbang.cmd has no lock: the README says to build once first
     void firstRunsStartedTogetherAllSucceed(@TempDir Path tmp) throws Exception {
         Map<String, String> freshCache = Map.of("JBANG_DIR", tmp.resolve("jbang-home").toString());
-        List<Harness.Running> runs = new ArrayList<>();
+        List<Running> runs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            runs.add(Harness.jbang("./jbang", new Harness.Tool(tmp.resolve("run" + i)), Harness.repo(), freshCache, "login.java", "status")
+            runs.add(Running.jbang("./jbang", new Tool(tmp.resolve("run" + i)), Checkout.repo(), freshCache, "login.java", "status")
                     .closeInput());
         }
         for (int i = 0; i < runs.size(); i++) {
-            Harness.Result r = runs.get(i).waitFor(java.time.Duration.ofMinutes(3));
+            Result r = runs.get(i).waitFor(java.time.Duration.ofMinutes(3));
             assertEquals(0, r.exit(), "run " + i + ":\n" + r);
             assertEquals(demoStatus(tmp.resolve("run" + i)), r.outLines(), r.toString());
         }
@@ -120,7 +120,7 @@ class LauncherTest {
         for (Map<String, String> named : List.of(byDir, byUserHome, other)) {
             List<String> command = new ArrayList<>(named == byUserHome ? List.of("env", "-u", "JBANG_DIR") : List.of()); // user.home alone
             command.addAll(List.of(launcher, "version"));
-            Harness.Result r = Harness.jbang(command, new Harness.Tool(tmp.resolve("tool")), tmp, named).closeInput().waitFor(java.time.Duration.ofMinutes(1));
+            Result r = Running.jbang(command, new Tool(tmp.resolve("tool")), tmp, named).closeInput().waitFor(java.time.Duration.ofMinutes(1));
             assertEquals(0, r.exit(), r.toString());
             try (var files = Files.list(jars)) {
                 locks.add(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".lock")).sorted().toList());
@@ -149,7 +149,7 @@ class LauncherTest {
         Path uname = Files.writeString(shims.resolve("uname"), "#!/bin/sh\necho MINGW64_NT-10.0-19045\n");
         for (Path script : List.of(javaScript, uname)) Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        Harness.Result r = launch(tmp, Harness.repo(), "./jbang", null, Map.of("JAVA_HOME", jdk.toString(),
+        Result r = launch(tmp, Checkout.repo(), "./jbang", null, Map.of("JAVA_HOME", jdk.toString(),
                 "PATH", shims + ":" + System.getenv("PATH"), "JBANG_NO_CDS", "1"), "login.java", "status");
 
         assertEquals(0, r.exit(), r.toString());
@@ -159,8 +159,8 @@ class LauncherTest {
     /** A checkout of the launcher alone, its JBang jar copied beside it (no archive, no lock yet): checkout/jbang. */
     static Path launcherCopy(Path tmp) throws IOException {
         Path jars = Files.createDirectories(tmp.resolve("checkout/.jbang"));
-        Files.copy(Harness.repo().resolve("jbang"), jars.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        try (var files = Files.list(Harness.repo().resolve(".jbang"))) {
+        Files.copy(Checkout.repo().resolve("jbang"), jars.resolveSibling("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        try (var files = Files.list(Checkout.repo().resolve(".jbang"))) {
             for (Path jar : files.filter(j -> j.toString().endsWith(".jar")).toList()) Files.copy(jar, jars.resolve(jar.getFileName()));
         }
         return jars.resolveSibling("jbang");
@@ -195,10 +195,10 @@ class LauncherTest {
                 "needs root and unshare");
         Path jdk = linkedJdk(tmp);
         Files.createSymbolicLink(jdk.resolve("bin/java"), Paths.get(System.getProperty("java.home"), "bin", "java"));
-        Path launcherFolder = Harness.repo().resolve(".jbang");
-        String readOnly = "mount --bind " + Harness.shellQuote(launcherFolder.toString()) + " " + Harness.shellQuote(launcherFolder.toString())
-                + " && mount -o remount,bind,ro " + Harness.shellQuote(launcherFolder.toString()) + " && exec ./jbang login.java status";
-        Harness.Result r = Harness.jbang(List.of("unshare", "-m", "bash", "-c", readOnly), new Harness.Tool(tmp), Harness.repo(),
+        Path launcherFolder = Checkout.repo().resolve(".jbang");
+        String readOnly = "mount --bind " + Checkout.shellQuote(launcherFolder.toString()) + " " + Checkout.shellQuote(launcherFolder.toString())
+                + " && mount -o remount,bind,ro " + Checkout.shellQuote(launcherFolder.toString()) + " && exec ./jbang login.java status";
+        Result r = Running.jbang(List.of("unshare", "-m", "bash", "-c", readOnly), new Tool(tmp), Checkout.repo(),
                 Map.of("JAVA_HOME", jdk.toString())).closeInput().waitFor(java.time.Duration.ofMinutes(3));
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines(), r.toString());
@@ -214,7 +214,7 @@ class LauncherTest {
     void aTruncatedLauncherArchiveIsNotUsed(@TempDir Path tmp) throws Exception {
         String launcher = launcherCopy(tmp).toString();
         Path copy = tmp.resolve("checkout/.jbang");
-        String script = Harness.repo().resolve("login.java").toString();
+        String script = Checkout.repo().resolve("login.java").toString();
         assertEquals(0, launch(tmp, tmp, launcher, null, Map.of(), script, "status").exit());
         List<Path> archives;
         try (var files = Files.list(copy)) {
@@ -229,7 +229,7 @@ class LauncherTest {
             channel.truncate(whole / 2);
         }
 
-        Harness.Result r = launch(tmp, tmp, launcher, null, Map.of(), script, "status");
+        Result r = launch(tmp, tmp, launcher, null, Map.of(), script, "status");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines(), r.toString());
@@ -249,9 +249,9 @@ class LauncherTest {
     @DisabledOnOs(OS.WINDOWS)
     void worksFromAnotherFolderAndThroughASymlink(@TempDir Path tmp) throws Exception {
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
-        Path link = Files.createSymbolicLink(elsewhere.resolve("jb"), Harness.repo().resolve("jbang"));
-        String script = Harness.repo().resolve("login.java").toString();
-        Harness.Result r = launch(tmp, elsewhere, link.toString(), null, Map.of(), script, "status");
+        Path link = Files.createSymbolicLink(elsewhere.resolve("jb"), Checkout.repo().resolve("jbang"));
+        String script = Checkout.repo().resolve("login.java").toString();
+        Result r = launch(tmp, elsewhere, link.toString(), null, Map.of(), script, "status");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(demoStatus(tmp), r.outLines());
     }

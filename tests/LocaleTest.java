@@ -65,8 +65,8 @@ class LocaleTest {
      */
     @Test @Order(0)
     void everySourceIsAsciiSoOneBuildServesEveryLocale() throws IOException {
-        List<Path> sources = new ArrayList<>(List.of(Harness.repo().resolve("login.java")));
-        try (var tests = Files.list(Harness.repo().resolve("tests"))) {
+        List<Path> sources = new ArrayList<>(List.of(Checkout.repo().resolve("login.java")));
+        try (var tests = Files.list(Checkout.repo().resolve("tests"))) {
             sources.addAll(tests.filter(p -> p.toString().endsWith(".java")).sorted().toList());
         }
         assertTrue(sources.size() > 10, sources.toString());
@@ -74,7 +74,7 @@ class LocaleTest {
             byte[] bytes = Files.readAllBytes(source);
             for (int i = 0; i < bytes.length; i++) assertTrue(bytes[i] >= 0, "a byte outside ASCII in " + source + " at offset " + i);
         }
-        String suite = Harness.read(Harness.repo().resolve("tests/AllTests.java"));
+        String suite = Checkout.read(Checkout.repo().resolve("tests/AllTests.java"));
         for (Path source : sources) {
             String name = source.getFileName().toString().equals("login.java") ? "../login.java" : source.getFileName().toString();
             assertTrue(name.equals("AllTests.java") || suite.contains("//SOURCES " + name + "\n"), "the suite's build does not compile " + name);
@@ -84,17 +84,17 @@ class LocaleTest {
     @Test @Order(1)
     void theToolCompilesFromAnEmptyCacheWithoutALocale() throws Exception {
         cache = Files.createDirectories(tmp.resolve("jbang-cache"));
-        Harness.Result r = Harness.jbang(new Harness.Tool(tmp), Harness.repo(), locale("C"), "build", "login.java").waitFor(Duration.ofMinutes(3));
+        Result r = Running.jbang(new Tool(tmp), Checkout.repo(), locale("C"), "build", "login.java").waitFor(Duration.ofMinutes(3));
         assertEquals(0, r.exit(), "login.java under LC_ALL=C:\n" + r);
         buildFolder();
     }
 
     @Test @Order(3)
     void statusPrintsTheSameUtf8BytesWithoutALocale() {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result c = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "status").closeInput().waitFor(Harness.RUN_LIMIT);
-        Harness.Result utf8 = Harness.jbang(tool, Harness.repo(), locale("C.UTF-8"), "login.java", "status").closeInput()
-                .waitFor(Harness.RUN_LIMIT);
+        Tool tool = new Tool(tmp);
+        Result c = Running.jbang(tool, Checkout.repo(), locale("C"), "login.java", "status").closeInput().waitFor(Running.RUN_LIMIT);
+        Result utf8 = Running.jbang(tool, Checkout.repo(), locale("C.UTF-8"), "login.java", "status").closeInput()
+                .waitFor(Running.RUN_LIMIT);
         assertEquals(0, c.exit(), c.toString());
         String expected = String.join("\n", Contract.demoStatus(tool.defaultFolder())) + "\n";
         assertArrayEquals(expected.getBytes(StandardCharsets.UTF_8), c.out().getBytes(StandardCharsets.UTF_8), c.out());
@@ -120,14 +120,14 @@ class LocaleTest {
     @Test @Order(2)
     void aCacheUsedReadOnlyServesEveryCommand() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare")), "needs root and unshare");
-        Harness.Tool tool = new Harness.Tool(tmp.resolve("read-only"));
+        Tool tool = new Tool(tmp.resolve("read-only"));
         String key = "clone_read_only_cache_key_Zr82";
         String status = String.join("\n", Contract.demoStatus(tool.defaultFolder())) + "\n";
         for (String command : List.of("status", "status --json", "set " + key)) {
-            String readOnly = "mount --bind " + Harness.shellQuote(cache.toString()) + " " + Harness.shellQuote(cache.toString())
-                    + " && mount -o remount,bind,ro " + Harness.shellQuote(cache.toString()) + " && exec ./jbang login.java " + command;
-            Harness.Result r = Harness.jbang(List.of("unshare", "-m", "bash", "-c", readOnly), tool, Harness.repo(), locale("C"))
-                    .closeInput().waitFor(Harness.RUN_LIMIT);
+            String readOnly = "mount --bind " + Checkout.shellQuote(cache.toString()) + " " + Checkout.shellQuote(cache.toString())
+                    + " && mount -o remount,bind,ro " + Checkout.shellQuote(cache.toString()) + " && exec ./jbang login.java " + command;
+            Result r = Running.jbang(List.of("unshare", "-m", "bash", "-c", readOnly), tool, Checkout.repo(), locale("C"))
+                    .closeInput().waitFor(Running.RUN_LIMIT);
             assertEquals(0, r.exit(), command + ":\n" + r);
             switch (command) {
                 case "status" -> assertEquals(status, r.out(), r.toString());
@@ -152,34 +152,34 @@ class LocaleTest {
     void aTruncatedClassArchiveInTheCacheIsHarmless() throws Exception {
         Path build = buildFolder();
         Path archive = build.resolve("login.jsa");
-        List<String> dump = new ArrayList<>(Harness.javaCommand(build.resolve("login.jar") + java.io.File.pathSeparator
+        List<String> dump = new ArrayList<>(Jvm.javaCommand(build.resolve("login.jar") + java.io.File.pathSeparator
                 + System.getProperty("java.class.path")));
         dump.addAll(1, List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
         dump.add("status");
-        assertEquals(0, Harness.Running.start(dump, new Harness.Tool(tmp.resolve("dump")).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT).exit());
+        assertEquals(0, Running.start(dump, new Tool(tmp.resolve("dump")).env, tmp).closeInput().waitFor(Running.RUN_LIMIT).exit());
         assertTrue(Files.size(archive) > 1 << 20, "an archive was made");
         try (var channel = java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(Files.size(archive) / 2);
         }
         Path folder = Files.createDirectories(tmp.resolve("caller"));
-        Harness.Tool tool = new Harness.Tool(tmp.resolve("truncated"));
+        Tool tool = new Tool(tmp.resolve("truncated"));
 
-        Harness.Result r = Harness.jbang(tool, folder, locale("C"), Harness.repo().resolve("login.java").toString(), "status")
-                .closeInput().waitFor(Harness.RUN_LIMIT);
+        Result r = Running.jbang(tool, folder, locale("C"), Checkout.repo().resolve("login.java").toString(), "status")
+                .closeInput().waitFor(Running.RUN_LIMIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(String.join("\n", Contract.demoStatus(tool.defaultFolder())) + "\n", r.out(), r.toString());
-        assertEquals(List.of(), Harness.names(folder), "no hs_err file left in the caller's folder");
+        assertEquals(List.of(), Checkout.names(folder), "no hs_err file left in the caller's folder");
     }
 
     @Test @Order(5)
     void aWholeLoginWorksWithoutALocale() throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Tool tool = new Harness.Tool(tmp).against(dash);
-            Harness.Running run = Harness.jbang(tool, Harness.repo(), locale("C"), "login.java", "login", "--no-open").closeInput();
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Tool tool = new Tool(tmp).against(dash);
+            Running run = Running.jbang(tool, Checkout.repo(), locale("C"), "login.java", "login", "--no-open").closeInput();
             String url = run.awaitOut(Contract.AUTHORIZE, Duration.ofSeconds(60)).group(1);
             Browser.browse(url);
-            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            Result r = run.waitFor(Running.RUN_LIMIT);
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.out().contains("Connected Clone Loop to Clone Dashboard.\n"), r.toString());
             Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), Contract.LOGIN_KEY);

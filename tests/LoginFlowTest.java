@@ -67,19 +67,19 @@ class LoginFlowTest {
     @TempDir Path tmp;
     FakeDashboard dash;
     /** Every login this test started: one that a failed assertion left waiting is stopped afterwards. */
-    final List<Harness.Running> started = new ArrayList<>();
+    final List<Running> started = new ArrayList<>();
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopEverything() {
-        started.forEach(Harness.Running::stop);
+        started.forEach(Running::stop);
         dash.close();
     }
 
     // ---- the happy path ------------------------------------------------------------------------
 
     @Test void fullLoginStoresTheKeyAndConnects() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
         Matcher shape = Pattern.compile(Pattern.quote(dash.url()) + "/clone-loop/connect\\?redirect_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A"
                 + "(\\d+)%2Fcallback&state=([A-Za-z0-9_-]{43})&agent_id=claude-code").matcher(login.url);
@@ -91,7 +91,7 @@ class LoginFlowTest {
         Path config = tool.defaultFolder().resolve("auth.local.json");
         assertTrue(Files.isRegularFile(config), "answered before the key was written");
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(200, page.statusCode(), page.body());
         assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
@@ -114,15 +114,15 @@ class LoginFlowTest {
      * and the login's own three requests, nothing else.
      */
     @Test void anHttpsDashboardSeesOnlyTheLoginsOwnRequests() throws Exception {
-        try (FakeDashboard https = FakeDashboard.startHttps(Harness.fixtures())) {
-            Harness.Tool tool = new Harness.Tool(tmp).against(https).withJvmOptions(Tls.jvmOptions());
-            Harness.Running run = tool.start("login", "--no-open").closeInput();
+        try (FakeDashboard https = FakeDashboard.startHttps(Checkout.fixtures())) {
+            Tool tool = new Tool(tmp).against(https).withJvmOptions(Tls.jvmOptions());
+            Running run = tool.start("login", "--no-open").closeInput();
             started.add(run);
             String url = run.awaitOut(AUTHORIZE, WAIT).group(1);
             HttpClient browser = HttpClient.newBuilder().sslContext(Tls.clientContext()).followRedirects(HttpClient.Redirect.ALWAYS).build();
             HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).build(),
                     HttpResponse.BodyHandlers.ofString());
-            Harness.Result r = run.waitFor(WAIT);
+            Result r = run.waitFor(WAIT);
 
             assertEquals(0, r.exit(), r.toString());
             assertTrue(page.body().contains("Clone Loop is connected"), page.body());
@@ -139,13 +139,13 @@ class LoginFlowTest {
             "CLONE_LOOP_AGENT_ID, my-agent, my-agent", "CODEX_HOME, codex-home, codex"})
     void agentIdFollowsTheEnvironment(String variable, String value, String agent) throws Exception {
         boolean folder = variable.endsWith("PLUGIN_DATA") || variable.equals("CODEX_HOME");
-        Harness.Tool tool = tool().with(variable, folder ? tmp.resolve(value).toString() : value);
+        Tool tool = tool().with(variable, folder ? tmp.resolve(value).toString() : value);
         Login login = startLogin(tool);
         assertEquals(agent, login.query.get("agent_id"), login.url);
         assertTrue(login.url.endsWith("&agent_id=" + agent), login.url);
 
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         Path config = variable.endsWith("PLUGIN_DATA") ? tmp.resolve(value).resolve("auth.local.json")
@@ -157,13 +157,13 @@ class LoginFlowTest {
     }
 
     @Test void jsonPrintsOneObjectAndSendsPeopleLinesToStderr() throws Exception {
-        Harness.Tool tool = tool();
-        Harness.Running run = tool.start("login", "--no-open", "--json").closeInput();
+        Tool tool = tool();
+        Running run = tool.start("login", "--no-open", "--json").closeInput();
         started.add(run);
         String url = run.awaitErr(AUTHORIZE, WAIT).group(1);
 
         Browser.browse(url);
-        Harness.Result r = run.waitFor(WAIT);
+        Result r = run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(1, r.outLines().size(), r.toString());
@@ -193,7 +193,7 @@ class LoginFlowTest {
         Login login = startLogin(tool(), "--verbose");
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(exchange.equals("exchange-ok") ? 0 : 1, r.exit(), r.toString());
         assertTrue(r.err().contains("[verbose]"), r.toString());
@@ -202,11 +202,11 @@ class LoginFlowTest {
     }
 
     @Test void noConnectStoresWithoutCallingMcp() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool, "--no-connect");
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(200, page.statusCode());
@@ -223,12 +223,12 @@ class LoginFlowTest {
 
     @Test void plainHttpOnLoopbackNamesIsAccepted() throws Exception {
         String base = "http://localhost:" + dash.port();
-        Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", base + "/").with("CLONE_MCP_URL", base + "/mcp");
+        Tool tool = tool().with("CLONE_DASHBOARD_URL", base + "/").with("CLONE_MCP_URL", base + "/mcp");
         Login login = startLogin(tool);
         assertTrue(login.url.startsWith(base + "/clone-loop/connect?"), login.url);
 
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Dashboard: " + Contract.dashboardLink(base), r.outLines().get(r.outLines().size() - 1));
@@ -241,11 +241,11 @@ class LoginFlowTest {
 
     @Test void stateMismatchFailsWithoutExchanging() throws Exception {
         dash.approval("wrong-state");
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertEquals(400, page.statusCode(), page.body());
@@ -262,7 +262,7 @@ class LoginFlowTest {
         Login login = startLogin(tool());
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("access_denied"), r.toString());
@@ -279,7 +279,7 @@ class LoginFlowTest {
         Login login = startLogin(tool());
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertEquals(400, page.statusCode(), page.body());
@@ -294,7 +294,7 @@ class LoginFlowTest {
     @ParameterizedTest(name = "{0} {1} with Host {2}: {3}")
     @CsvSource({"GET, /favicon.ico, right, 404", "POST, /callback, right, 405", "GET, /callback, foreign, 400"})
     void strayRequestIsRefusedAndTheLoginGoesOn(String method, String path, String hostKind, int status) throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
         String host = hostKind.equals("right") ? "127.0.0.1:" + login.port : "evil.example:" + login.port;
         // the foreign-Host request carries the real code and state: a rebinding page must not be able to use them
@@ -305,7 +305,7 @@ class LoginFlowTest {
     }
 
     @Test void burstOfJunkRequestsDoesNotDisturbTheWait() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
         String right = "127.0.0.1:" + login.port;
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -333,9 +333,9 @@ class LoginFlowTest {
     }
 
     /** The real callback after whatever came before it: a success page, the key stored, the code used once. */
-    void assertCompletesInTheBrowser(Harness.Tool tool, Login login) throws Exception {
+    void assertCompletesInTheBrowser(Tool tool, Login login) throws Exception {
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(200, page.statusCode(), page.body());
         assertEquals(0, r.exit(), r.toString());
@@ -347,7 +347,7 @@ class LoginFlowTest {
     @Test void timeoutFailsWithRetryHintsAndClosesThePort() throws Exception {
         Login login = startLogin(tool(), "--timeout", "2s");
 
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         String err = r.err().toLowerCase(Locale.ROOT);
@@ -363,7 +363,7 @@ class LoginFlowTest {
     /** The word other login tools taught: --no-browser is --no-open, and help says so. */
     @Test void noBrowserIsNoOpen() throws IOException {
         Path opened = tmp.resolve("browser-was-started");
-        Harness.Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened)
+        Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened)
                 .run("login", "--no-browser", "--timeout", "1s");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(AUTHORIZE.matcher(r.out()).find() && r.err().contains("Timed out"), r.toString());
@@ -372,7 +372,7 @@ class LoginFlowTest {
     }
 
     @Test void aTimeoutWithABrowserSuggestsNoOpen() {
-        Harness.Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c exit 0" : "true").run("login", "--timeout", "1s");
+        Result r = tool().with("BROWSER", Harness.WINDOWS ? "cmd /c exit 0" : "true").run("login", "--timeout", "1s");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("use --no-open and paste the address"), r.toString());
     }
@@ -383,7 +383,7 @@ class LoginFlowTest {
         assertTrue(receivesSigint(login.run), "SIGINT still ignored in the tool's process");
 
         login.run.interrupt();
-        Harness.Result r = login.run.waitFor(Duration.ofSeconds(5));
+        Result r = login.run.waitFor(Duration.ofSeconds(5));
 
         assertEquals(130, r.exit(), r.toString());
         Browser.assertRefused(login.port);
@@ -396,7 +396,7 @@ class LoginFlowTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             String port = Integer.toString(taken.getLocalPort());
 
-            Harness.Result r = tool().run("login", "--no-open", "--port", port, "--timeout", "10s");
+            Result r = tool().run("login", "--no-open", "--port", port, "--timeout", "10s");
 
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains(port), r.toString());
@@ -412,12 +412,12 @@ class LoginFlowTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = probe.getLocalPort();
         }
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool, "--port", Integer.toString(port));
         assertEquals("http://127.0.0.1:" + port + "/callback", login.query.get("redirect_uri"));
 
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
@@ -426,7 +426,7 @@ class LoginFlowTest {
 
     @Test @DisabledOnOs(OS.WINDOWS)
     void aPortThatNeedsPrivilegesSaysSoNotThatItIsBusy() throws Exception {
-        Harness.Result r = tool().asUser("nobody").run("login", "--no-open", "--port", "80", "--timeout", "10s");
+        Result r = tool().asUser("nobody").run("login", "--no-open", "--port", "80", "--timeout", "10s");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("permission denied") && r.err().contains("port 80"), r.toString());
@@ -439,10 +439,10 @@ class LoginFlowTest {
     void browserMayCarryArgumentsAsInAShell() throws Exception {
         // BROWSER is split into words; the authorize URL is the last one. curl follows the approval to the callback.
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "needs curl");
-        Harness.Tool tool = tool().with("BROWSER", "/usr/bin/curl -sL -o /dev/null");
-        Harness.Running run = tool.start("login", "--timeout", "30s").closeInput();
+        Tool tool = tool().with("BROWSER", "/usr/bin/curl -sL -o /dev/null");
+        Running run = tool.start("login", "--timeout", "30s").closeInput();
         started.add(run);
-        Harness.Result r = run.waitFor(WAIT);
+        Result r = run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.all().contains("Cannot run program") || r.all().contains("Open this URL in your browser"), r.toString());
@@ -458,10 +458,10 @@ class LoginFlowTest {
     })
     void anUnusableProxyFailsBeforeAnythingStarts(String command, String proxy) throws Exception {
         Path opened = tmp.resolve("browser-was-started");
-        Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", "https://dashboard.test").with("CLONE_MCP_URL", "https://dashboard.test/mcp")
+        Tool tool = tool().with("CLONE_DASHBOARD_URL", "https://dashboard.test").with("CLONE_MCP_URL", "https://dashboard.test/mcp")
                 .with("HTTPS_PROXY", proxy).with("BROWSER", "touch " + opened).with("CLONE_API_TOKEN", "clone_env_proxy_key_6Tq1");
 
-        Harness.Result r = command.equals("login") ? tool.run("login", "--timeout", "30s") : tool.run("connect");
+        Result r = command.equals("login") ? tool.run("login", "--timeout", "30s") : tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().startsWith("HTTPS_PROXY is not a usable proxy"), r.toString());
@@ -474,13 +474,13 @@ class LoginFlowTest {
 
     @Test void pastedRedirectAddressCompletesTheLogin() throws Exception {
         String pastedCode = "code_pasted_Vb62mQ0xTz";
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool, false);
 
         login.run.input("hello\n");
         login.run.awaitErr(Pattern.compile("(?m)paste the whole http://127\\.0\\.0\\.1:" + login.port + "/callback"), WAIT);
         login.run.input(login.callbackUrl() + "?code=" + pastedCode + "&state=" + login.state() + "\n");
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         Contract.assertStoredAlone(tool.defaultFolder().resolve("auth.local.json"), KEY);
@@ -504,18 +504,18 @@ class LoginFlowTest {
     /** Pasting is offered only where a line can come: not with standard input closed or /dev/null (in a process: WholeProcessTest). */
     @Test void pastingIsOfferedOnlyWhenALineCanCome() throws Exception {
         String offer = "paste the address it ends on here and press Enter";
-        Harness.Result none = tool().withoutInput().run("login", "--no-open", "--timeout", "1s");
+        Result none = tool().withoutInput().run("login", "--no-open", "--timeout", "1s");
         assertEquals(1, none.exit(), none.toString());
         assertFalse(none.err().contains(offer), none.toString());
         assertTrue(none.err().contains("ssh -L"), "the other ways are still said: " + none);
 
-        Harness.Result pipe = tool().run("login", "--no-open", "--timeout", "1s");
+        Result pipe = tool().run("login", "--no-open", "--timeout", "1s");
         assertTrue(pipe.err().contains(offer), pipe.toString());
     }
 
     /** A paste from another login's tab, incomplete, or at another port is refused and forgiven; this login's own completes it. */
     @Test void aPastedAddressWithTheWrongStateIsForgivenAndTheWaitGoesOn() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool, false);
 
         login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + FakeDashboard.WRONG_STATE + "\n");
@@ -529,7 +529,7 @@ class LoginFlowTest {
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
         login.run.input(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state() + "\n");
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.err().contains(STATE_MISMATCH), "a paste is not a callback: " + r);
@@ -538,7 +538,7 @@ class LoginFlowTest {
     }
 
     @Test void theBareCallbackAddressSaysItIsIncompleteAndTheLoginGoesOn() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
 
         HttpResponse<String> bare = Browser.HTTP.send(HttpRequest.newBuilder(URI.create(login.callbackUrl())).timeout(WAIT).build(),
@@ -557,7 +557,7 @@ class LoginFlowTest {
     @CsvSource({"CLONE_DASHBOARD_URL, http://dashboard.example.com", "CLONE_MCP_URL, http://mcp.example.com/mcp"})
     void plainHttpToARemoteHostIsRefusedBeforeAnything(String variable, String url) throws IOException {
         // any request to those hosts would reach the fake through the proxy, so an empty call log means none was made
-        Harness.Result r = tool().with(variable, url).with("HTTP_PROXY", dash.url()).with("http_proxy", dash.url())
+        Result r = tool().with(variable, url).with("HTTP_PROXY", dash.url()).with("http_proxy", dash.url())
                 .run("login", "--no-open", "--timeout", "5s");
 
         assertEquals(1, r.exit(), r.toString());
@@ -576,9 +576,9 @@ class LoginFlowTest {
         String user = Harness.unique("user");
         String password = Harness.unique("pass");
         String url = "http://" + user + ":" + password + "@127.0.0.1:" + dash.port() + (variable.equals("CLONE_MCP_URL") ? "/mcp" : "");
-        Harness.Tool tool = tool().with(variable, url).with("CLONE_API_TOKEN", "clone_env_endpoint_key_4Rt8");
+        Tool tool = tool().with(variable, url).with("CLONE_API_TOKEN", "clone_env_endpoint_key_4Rt8");
 
-        Harness.Result r = command.equals("login") ? tool.run("login", "--no-open", "--timeout", "5s") : tool.run("connect");
+        Result r = command.equals("login") ? tool.run("login", "--no-open", "--timeout", "5s") : tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(variable) && r.err().contains("user name or password"), r.toString());
@@ -591,7 +591,7 @@ class LoginFlowTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"api.clone.is/mcp", "https://[bad", "HTTPS://"})
     void anMcpUrlThatIsNoUrlFailsBeforeTheLoginStarts(String url) throws IOException {
-        Harness.Result r = tool().with("CLONE_MCP_URL", url).run("login", "--no-open", "--no-connect", "--timeout", "5s");
+        Result r = tool().with("CLONE_MCP_URL", url).run("login", "--no-open", "--no-connect", "--timeout", "5s");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().startsWith("CLONE_MCP_URL ") && r.err().contains("https"), r.toString());
@@ -610,7 +610,7 @@ class LoginFlowTest {
             "an untrusted certificate     | HTTPS                        | certificate not trusted: 127.0.0.1"})
     void anUnreachableDashboardEndsTheLoginBeforeTheBrowserOpens(String situation, String dashboard, String cause) throws Exception {
         Path opened = tmp.resolve("browser-was-started");
-        try (FakeDashboard https = FakeDashboard.startHttps(Harness.fixtures())) {
+        try (FakeDashboard https = FakeDashboard.startHttps(Checkout.fixtures())) {
             String url = switch (dashboard) {
                 case "CLOSED" -> "http://127.0.0.1:" + closedPort();
                 case "HTTPS" -> https.url();
@@ -618,10 +618,10 @@ class LoginFlowTest {
             };
             // the browser waits for the check as long as it takes here (a second or two in production): a cold TLS
             // handshake beside the other test classes can take longer
-            Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", url).with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened)
+            Tool tool = tool().with("CLONE_DASHBOARD_URL", url).with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened)
                     .configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withReachWait(Duration.ofSeconds(30))));
 
-            Harness.Result r = tool.run("login", "--timeout", "60s");
+            Result r = tool.run("login", "--timeout", "60s");
 
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains("Reaching the Clone dashboard failed: " + cause) && r.err().contains("cannot reach the Clone dashboard"),
@@ -636,7 +636,7 @@ class LoginFlowTest {
 
     /** --start checks the same before it saves anything: an agent learns at once that the login cannot work from here. */
     @Test void startChecksTheDashboardToo() throws IOException {
-        Harness.Result r = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + closedPort()).run("login", "--start");
+        Result r = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + closedPort()).run("login", "--start");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("connection refused by 127.0.0.1:"), r.toString());
@@ -652,9 +652,9 @@ class LoginFlowTest {
     @Test void aSlowDashboardDelaysNeitherTheAddressNorTheBrowser() throws Exception {
         Path opened = tmp.resolve("browser-was-started");
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) { // connects, never answers
-            Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + silent.getLocalPort())
+            Tool tool = tool().with("CLONE_DASHBOARD_URL", "http://127.0.0.1:" + silent.getLocalPort())
                     .with("BROWSER", Harness.WINDOWS ? "cmd /c type nul > " + opened : "touch " + opened);
-            Harness.Running run = tool.start("login", "--timeout", "60s").closeInput();
+            Running run = tool.start("login", "--timeout", "60s").closeInput();
             started.add(run);
 
             run.awaitOut(AUTHORIZE, Duration.ofSeconds(5));
@@ -683,7 +683,7 @@ class LoginFlowTest {
         Login login = startLogin(tool());
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(message), r.toString());
@@ -707,11 +707,11 @@ class LoginFlowTest {
     @CsvSource({"mcp-initialize-sse, mcp-start-session-sse", "mcp-initialize, mcp-start-session-camel"})
     void mcpAnswerFormsAllConnect(String initialize, String startSession) throws Exception {
         dash.initialize(initialize).startSession(startSession);
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
 
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(0, r.exit(), r.toString());
         List<String> out = r.outLines();
@@ -729,11 +729,11 @@ class LoginFlowTest {
             "mcp-initialize             | mcp-start-session-no-id      | 2 | session id"})
     void mcpFailureFailsTheLoginAfterTheKeyIsStored(String initialize, String startSession, int calls, String message) throws Exception {
         dash.initialize(initialize).startSession(startSession);
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Login login = startLogin(tool);
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains(message), r.toString());
@@ -752,14 +752,14 @@ class LoginFlowTest {
     // ---- shadowing -----------------------------------------------------------------------------
 
     @Test void environmentKeyShadowingTheNewKeyIsWarnedAboutAndExits3() throws Exception {
-        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
         Login login = startLogin(tool);
         // said before the URL is used: the first thing on stderr
         login.run.awaitErr(Pattern.compile("CLONE_API_TOKEN"), WAIT);
         assertEquals(List.of(), dash.loginCalls());
 
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
 
         assertEquals(3, r.exit(), r.toString());
         assertTrue(r.errLines().get(0).contains("CLONE_API_TOKEN"), r.toString());
@@ -775,15 +775,15 @@ class LoginFlowTest {
 
     /** Another live process holds the config's lock: the login fails without sending its code, and the page says so. */
     @Test void aLockHeldByAnotherWriterFailsTheLoginBeforeTheCodeIsSent() throws Exception {
-        Path folder = Files.createDirectories(new Harness.Tool(tmp).defaultFolder());
+        Path folder = Files.createDirectories(new Tool(tmp).defaultFolder());
         try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(folder.resolve(".auth.local.json.lock"),
                 java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
              java.nio.channels.FileLock held = lock.lock()) {
-            Harness.Tool tool = tool().configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withLockWait(Duration.ofSeconds(1))));
+            Tool tool = tool().configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withLockWait(Duration.ofSeconds(1))));
             Login login = startLogin(tool);
 
             HttpResponse<String> page = Browser.browse(login.url);
-            Harness.Result r = login.run.waitFor(WAIT);
+            Result r = login.run.waitFor(WAIT);
 
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains("another process has held") && r.err().contains("The authorization code was not sent"), r.toString());
@@ -799,7 +799,7 @@ class LoginFlowTest {
     @Test void secondCallbackAfterCompletionFindsNoListener() throws Exception {
         Login login = startLogin(tool());
         Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
         assertEquals(0, r.exit(), r.toString());
 
         HttpRequest again = HttpRequest.newBuilder(URI.create(login.callbackUrl() + "?code=" + CODE + "&state=" + login.state()))
@@ -834,7 +834,7 @@ class LoginFlowTest {
         }
 
         HttpResponse<String> page = Browser.browse(login.url);
-        Harness.Result r = login.run.waitFor(WAIT);
+        Result r = login.run.waitFor(WAIT);
         assertEquals(200, page.statusCode(), page.body());
         assertEquals(0, r.exit(), r.toString());
         r.assertNoSecrets(KEY, CODE);
@@ -843,21 +843,21 @@ class LoginFlowTest {
     // ---- helpers -------------------------------------------------------------------------------
 
     /** A running login whose Authorize line has been seen. */
-    record Login(Harness.Running run, String url, Map<String, String> query, int port) {
+    record Login(Running run, String url, Map<String, String> query, int port) {
         String state() { return query.get("state"); }
 
         String callbackUrl() { return "http://127.0.0.1:" + port + "/callback"; }
     }
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).against(dash); }
+    Tool tool() { return new Tool(tmp).against(dash); }
 
-    Login startLogin(Harness.Tool tool, String... args) { return startLogin(tool, true, args); }
+    Login startLogin(Tool tool, String... args) { return startLogin(tool, true, args); }
 
     /** Starts {@code login --no-open ...} and waits for its Authorize line; closes stdin unless the test pastes. */
-    Login startLogin(Harness.Tool tool, boolean closeInput, String... args) {
+    Login startLogin(Tool tool, boolean closeInput, String... args) {
         List<String> command = new ArrayList<>(List.of("login", "--no-open"));
         command.addAll(List.of(args));
-        Harness.Running run = tool.start(command.toArray(String[]::new));
+        Running run = tool.start(command.toArray(String[]::new));
         started.add(run);
         if (closeInput) run.closeInput();
         String url = run.awaitOut(AUTHORIZE, WAIT).group(1);
@@ -870,7 +870,7 @@ class LoginFlowTest {
      * A process started with SIGINT ignored (a background job of a shell without job control) keeps it
      * ignored, and the JVM then leaves it so: Ctrl-C could not reach it either. Linux can tell.
      */
-    static boolean receivesSigint(Harness.Running run) throws IOException {
+    static boolean receivesSigint(Running run) throws IOException {
         Path status = Path.of("/proc", Long.toString(run.process().pid()), "status");
         if (!Files.isReadable(status)) return true;
         for (String line : Files.readAllLines(status)) {

@@ -38,8 +38,8 @@ class OfflineCommandsTest {
 
     @Test
     void statusWithoutAnyKeyShowsTheDemoFallback(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.run("status");
+        Tool tool = new Tool(tmp);
+        Result r = tool.run("status");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.demoStatus(tool.defaultFolder()), r.outLines());
         assertEquals("", r.err());
@@ -48,15 +48,15 @@ class OfflineCommandsTest {
 
     @Test
     void noCommandMeansStatus(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
+        Tool tool = new Tool(tmp);
         assertEquals(tool.run("status").out(), tool.run().out());
     }
 
     @Test
     void statusReadsTheInjectedFolder(@TempDir Path tmp) {
         Path data = tmp.resolve("claude-data");
-        Harness.placeConfig("config-valid.json", data);
-        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("status");
+        Checkout.placeConfig("config-valid.json", data);
+        Result r = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("status");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Source: plugin config", "Token: clone_st...q2Wz", "Plugin config: " + data.resolve("auth.local.json")),
                 r.outLines());
@@ -67,28 +67,28 @@ class OfflineCommandsTest {
     void pluginDataWinsOverClaudePluginData(@TempDir Path tmp) {
         Path codex = tmp.resolve("codex-data");
         Path claude = tmp.resolve("claude-data");
-        Harness.placeConfig("config-legacy.json", codex);
-        Harness.placeConfig("config-valid.json", claude);
-        Harness.Tool tool = new Harness.Tool(tmp).with("PLUGIN_DATA", codex.toString()).with("CLAUDE_PLUGIN_DATA", claude.toString());
-        Harness.Result r = tool.run("status");
+        Checkout.placeConfig("config-legacy.json", codex);
+        Checkout.placeConfig("config-valid.json", claude);
+        Tool tool = new Tool(tmp).with("PLUGIN_DATA", codex.toString()).with("CLAUDE_PLUGIN_DATA", claude.toString());
+        Result r = tool.run("status");
         assertEquals(List.of("Source: plugin config", "Token: clone_le...mXa1", "Plugin config: " + codex.resolve("auth.local.json")),
                 r.outLines());
-        Harness.Result set = tool.runWithInput(NEW_KEY + "\n", "set", "-");
+        Result set = tool.runWithInput(NEW_KEY + "\n", "set", "-");
         assertEquals(0, set.exit(), set.toString());
-        assertTrue(Harness.read(codex.resolve("auth.local.json")).contains(NEW_KEY));
-        assertTrue(Harness.read(claude.resolve("auth.local.json")).contains(STORED), "the other folder is untouched");
+        assertTrue(Checkout.read(codex.resolve("auth.local.json")).contains(NEW_KEY));
+        assertTrue(Checkout.read(claude.resolve("auth.local.json")).contains(STORED), "the other folder is untouched");
         r.assertNoSecrets(STORED, LEGACY);
         set.assertNoSecrets(NEW_KEY);
     }
 
     @Test
     void readsLegacyFoldersInOrderWhenNothingIsInjected(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.placeConfig("config-valid.json", tool.legacyFolder("clone-clone-labs"));
-        Harness.placeConfig("config-legacy.json", tool.legacyFolder("clone-loop-clone-labs"));
-        Harness.placeConfig("config-corrupt.json", tool.legacyFolder("clone-loop-clone-loop"));
-        Harness.placeConfig("config-blank-key.json", tool.defaultFolder());
-        Harness.Result r = tool.run("status");
+        Tool tool = new Tool(tmp);
+        Checkout.placeConfig("config-valid.json", tool.legacyFolder("clone-clone-labs"));
+        Checkout.placeConfig("config-legacy.json", tool.legacyFolder("clone-loop-clone-labs"));
+        Checkout.placeConfig("config-corrupt.json", tool.legacyFolder("clone-loop-clone-loop"));
+        Checkout.placeConfig("config-blank-key.json", tool.defaultFolder());
+        Result r = tool.run("status");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Source: plugin config", "Token: clone_le...mXa1",
                 "Plugin config: " + tool.defaultFolder().resolve("auth.local.json") + FALLBACK_NOTE), r.outLines());
@@ -99,17 +99,17 @@ class OfflineCommandsTest {
 
     @Test
     void legacyFoldersAreIgnoredWhenAFolderIsInjected(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("empty").toString());
-        Harness.placeConfig("config-legacy.json", tool.legacyFolder("clone-clone-loop"));
-        Harness.Result r = tool.run("status");
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("empty").toString());
+        Checkout.placeConfig("config-legacy.json", tool.legacyFolder("clone-clone-loop"));
+        Result r = tool.run("status");
         assertEquals("Source: demo fallback", r.outLines().get(0));
     }
 
     @Test
     void environmentWinsAndStatusSaysItShadowsTheStoredKey(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
-        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status");
+        Checkout.placeConfig("config-valid.json", data);
+        Result r = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status");
         assertEquals(0, r.exit());
         assertEquals(List.of("Source: environment", "Token: clone_en...55Pq", "Plugin config: " + data.resolve("auth.local.json")), r.outLines());
         assertTrue(r.err().contains("CLONE_API_TOKEN") && r.err().contains("clone_st...q2Wz") && r.err().contains("precedence"), r.toString());
@@ -119,8 +119,8 @@ class OfflineCommandsTest {
     @Test
     void statusJsonIsOneObject(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
-        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status", "--json");
+        Checkout.placeConfig("config-valid.json", data);
+        Result r = new Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", ENV_KEY).run("status", "--json");
         assertEquals(0, r.exit());
         assertEquals(1, r.outLines().size(), r.toString());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -132,7 +132,7 @@ class OfflineCommandsTest {
         assertEquals(Set.of("source", "token", "config_path", "demo", "shadowed", "stored", "connected"), o.keySet());
         r.assertNoSecrets(STORED, ENV_KEY);
 
-        JsonObject demo = JsonParser.parseString(new Harness.Tool(tmp.resolve("other")).run("status", "--json").out()).getAsJsonObject();
+        JsonObject demo = JsonParser.parseString(new Tool(tmp.resolve("other")).run("status", "--json").out()).getAsJsonObject();
         assertTrue(demo.get("demo").getAsBoolean());
         assertFalse(demo.get("shadowed").getAsBoolean());
         assertEquals("demo fallback", demo.get("source").getAsString());
@@ -142,8 +142,8 @@ class OfflineCommandsTest {
 
     @Test
     void setStoresTheKeyOwnerOnlyAndWarnsAboutHistory(@TempDir Path tmp) throws Exception {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.run("set", NEW_KEY);
+        Tool tool = new Tool(tmp);
+        Result r = tool.run("set", NEW_KEY);
         Path file = tool.defaultFolder().resolve("auth.local.json");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Stored Clone API key in plugin config.", "Token: clone_ne...LmZp", "Plugin config: " + file), r.outLines());
@@ -154,14 +154,14 @@ class OfflineCommandsTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tool.defaultFolder())));
         }
-        assertEquals(List.of("auth.local.json"), Harness.names(tool.defaultFolder()));
+        assertEquals(List.of("auth.local.json"), Checkout.names(tool.defaultFolder()));
         r.assertNoSecrets(NEW_KEY);
     }
 
     @Test
     void setDashReadsOneLineFromStandardInput(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
-        Harness.Result r = tool.runWithInput("  " + NEW_KEY + "  \nsecond line ignored\n", "set", "-");
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+        Result r = tool.runWithInput("  " + NEW_KEY + "  \nsecond line ignored\n", "set", "-");
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
         assertFalse(r.err().contains("shell history"), "no history warning for standard input");
@@ -171,8 +171,8 @@ class OfflineCommandsTest {
 
     @Test
     void setDashWithEmptyInputIsAUsageError(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.runWithInput("", "set", "-");
+        Tool tool = new Tool(tmp);
+        Result r = tool.runWithInput("", "set", "-");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("No key on standard input"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder()));
@@ -186,10 +186,10 @@ class OfflineCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"clone key with spaces", "stdin:clone_caf\u00e9_key", "clone_\u001b[31m_key", "   ", "stdin:clone_\u00e9t\u00e9"})
     void setRefusesKeysThatAreNotPrintableAscii(String value, @TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
+        Tool tool = new Tool(tmp);
         boolean stdin = value.startsWith("stdin:");
         String bad = stdin ? value.substring(6) : value;
-        Harness.Result r = stdin ? tool.runWithInput(bad + "\n", "set", "-") : tool.run("set", bad);
+        Result r = stdin ? tool.runWithInput(bad + "\n", "set", "-") : tool.run("set", bad);
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("key"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder().resolve("auth.local.json")), "nothing stored");
@@ -199,8 +199,8 @@ class OfflineCommandsTest {
 
     @Test
     void setFromStandardInputRefusesAKeyWithInnerSpaces(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.runWithInput("clone bad key\n", "set", "-");
+        Tool tool = new Tool(tmp);
+        Result r = tool.runWithInput("clone bad key\n", "set", "-");
         assertEquals(2, r.exit(), r.toString());
         assertFalse(Files.exists(tool.defaultFolder().resolve("auth.local.json")));
     }
@@ -208,10 +208,10 @@ class OfflineCommandsTest {
     @Test
     void setKeepsOtherFields(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-extra-fields.json", data);
-        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
+        Checkout.placeConfig("config-extra-fields.json", data);
+        Result r = new Tool(tmp).with("PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
         assertEquals(0, r.exit(), r.toString());
-        JsonObject o = JsonParser.parseString(Harness.read(data.resolve("auth.local.json"))).getAsJsonObject();
+        JsonObject o = JsonParser.parseString(Checkout.read(data.resolve("auth.local.json"))).getAsJsonObject();
         assertEquals(NEW_KEY, o.get("clone_api_token").getAsString());
         assertEquals(12, o.getAsJsonObject("loop_defaults").get("max_turns").getAsInt());
         assertEquals("kept by every write", o.get("note").getAsString());
@@ -221,15 +221,15 @@ class OfflineCommandsTest {
     @Test
     void aCorruptFileIsMovedAsideNotDestroyed(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-corrupt.json", data);
-        String corrupt = Harness.read(data.resolve("auth.local.json"));
-        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
+        Checkout.placeConfig("config-corrupt.json", data);
+        String corrupt = Checkout.read(data.resolve("auth.local.json"));
+        Result r = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).runWithInput(NEW_KEY, "set", "-");
         assertEquals(0, r.exit(), r.toString());
-        List<String> names = Harness.names(data);
+        List<String> names = Checkout.names(data);
         assertEquals(2, names.size(), names.toString());
         String aside = names.stream().filter(n -> !n.equals("auth.local.json")).findFirst().orElseThrow();
         assertTrue(aside.matches("auth\\.local\\.json\\.corrupt-\\d{8}T\\d{6}Z"), aside);
-        assertEquals(corrupt, Harness.read(data.resolve(aside)), "the corrupt content is kept byte for byte");
+        assertEquals(corrupt, Checkout.read(data.resolve(aside)), "the corrupt content is kept byte for byte");
         if (!Harness.WINDOWS) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(aside))));
         }
@@ -241,22 +241,22 @@ class OfflineCommandsTest {
     @Test
     void concurrentWritersLeaveOneWholeFile(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-extra-fields.json", data);
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).process();
+        Checkout.placeConfig("config-extra-fields.json", data);
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).process();
         List<String> keys = IntStream.range(0, 6).mapToObj(i -> "clone_concurrent_writer_" + i + "_Zx81").toList();
-        List<Harness.Running> writers = new ArrayList<>();
+        List<Running> writers = new ArrayList<>();
         for (String key : keys) writers.add(tool.start("set", "-").input(key + "\n").closeInput());
-        for (Harness.Running w : writers) assertEquals(0, w.waitFor(Harness.RUN_LIMIT).exit());
-        JsonObject o = JsonParser.parseString(Harness.read(data.resolve("auth.local.json"))).getAsJsonObject();
+        for (Running w : writers) assertEquals(0, w.waitFor(Running.RUN_LIMIT).exit());
+        JsonObject o = JsonParser.parseString(Checkout.read(data.resolve("auth.local.json"))).getAsJsonObject();
         assertTrue(keys.contains(o.get("clone_api_token").getAsString()), o.toString());
         assertEquals("kept by every write", o.get("note").getAsString());
-        assertEquals(List.of("auth.local.json"), Harness.names(data), "no temporary or lock files left behind");
+        assertEquals(List.of("auth.local.json"), Checkout.names(data), "no temporary or lock files left behind");
     }
 
     @Test
     void setShadowedByTheEnvironmentExitsThree(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY);
-        Harness.Result r = tool.runWithInput(NEW_KEY, "set", "-");
+        Tool tool = new Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY);
+        Result r = tool.runWithInput(NEW_KEY, "set", "-");
         assertEquals(3, r.exit(), r.toString());
         assertEquals("Stored Clone API key in plugin config.", r.outLines().get(0));
         assertTrue(r.err().contains("CLONE_API_TOKEN") && r.err().contains("precedence") && r.err().contains("unset")
@@ -267,8 +267,8 @@ class OfflineCommandsTest {
 
     @Test
     void aOneCharacterKeyIsStoredAndMasked(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result r = tool.runWithInput("x\n", "set", "-");
+        Tool tool = new Tool(tmp);
+        Result r = tool.runWithInput("x\n", "set", "-");
         assertEquals(0, r.exit(), r.toString());
         assertEquals("Token: x...x", r.outLines().get(1));
         Contract.assertStored(tool.defaultFolder().resolve("auth.local.json"), "x");
@@ -276,7 +276,7 @@ class OfflineCommandsTest {
 
     @Test
     void setTheSameKeyAsTheEnvironmentIsNotShadowed(@TempDir Path tmp) {
-        Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", NEW_KEY).runWithInput(NEW_KEY, "set", "-");
+        Result r = new Tool(tmp).with("CLONE_API_TOKEN", NEW_KEY).runWithInput(NEW_KEY, "set", "-");
         assertEquals(0, r.exit(), r.toString());
         assertFalse(r.err().contains("precedence"));
     }
@@ -285,7 +285,7 @@ class OfflineCommandsTest {
     void anUnwritableFolderFailsWithASentence(@TempDir Path tmp) throws Exception {
         Path notAFolder = tmp.resolve("file");
         Files.writeString(notAFolder, "x");
-        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", notAFolder.toString()).runWithInput(NEW_KEY, "set", "-");
+        Result r = new Tool(tmp).with("PLUGIN_DATA", notAFolder.toString()).runWithInput(NEW_KEY, "set", "-");
         assertEquals(1, r.exit(), r.toString());
         assertEquals(List.of("Could not store the key in " + notAFolder + ": " + notAFolder + " is not a folder."), r.errLines());
         assertEquals("", r.out());
@@ -297,7 +297,7 @@ class OfflineCommandsTest {
     @Test
     void importEnvStoresTheVariable(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.Result r = new Harness.Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", " " + ENV_KEY + " ").run("import-env");
+        Result r = new Tool(tmp).with("PLUGIN_DATA", data.toString()).with("CLONE_API_TOKEN", " " + ENV_KEY + " ").run("import-env");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Stored Clone API key from CLONE_API_TOKEN.", "Token: clone_en...55Pq", "Plugin config: " + data.resolve("auth.local.json")),
                 r.outLines());
@@ -308,8 +308,8 @@ class OfflineCommandsTest {
 
     @Test
     void importEnvWithoutTheVariableFails(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "   ");
-        Harness.Result r = tool.run("import-env");
+        Tool tool = new Tool(tmp).with("CLONE_API_TOKEN", "   ");
+        Result r = tool.run("import-env");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("CLONE_API_TOKEN is not set"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder()));
@@ -317,8 +317,8 @@ class OfflineCommandsTest {
 
     @Test
     void importEnvRefusesAnInvalidKey(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "clone with space");
-        Harness.Result r = tool.run("import-env");
+        Tool tool = new Tool(tmp).with("CLONE_API_TOKEN", "clone with space");
+        Result r = tool.run("import-env");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("printable ASCII"), r.toString());
         assertFalse(Files.exists(tool.defaultFolder()));
@@ -328,17 +328,17 @@ class OfflineCommandsTest {
     @Test
     void aKeyLongerThan4KiBIsRefusedWhereverItComesFrom(@TempDir Path tmp) {
         String huge = "clone_" + "x".repeat(200_000);
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result piped = tool.runWithInput(huge + "\n", "set", "-");
+        Tool tool = new Tool(tmp);
+        Result piped = tool.runWithInput(huge + "\n", "set", "-");
         assertEquals(1, piped.exit(), piped.toString());
         assertTrue(piped.err().contains("The key is longer than 4 KiB, so it is not a Clone API key; it was not stored."), piped.toString());
-        Harness.Result argument = tool.run("set", "clone_" + "y".repeat(5000));
+        Result argument = tool.run("set", "clone_" + "y".repeat(5000));
         assertEquals(1, argument.exit(), argument.toString());
-        Harness.Result imported = tool.with("CLONE_API_TOKEN", huge).run("import-env");
+        Result imported = tool.with("CLONE_API_TOKEN", huge).run("import-env");
         assertEquals(1, imported.exit(), imported.toString());
         assertTrue(imported.err().contains("CLONE_API_TOKEN is longer than 4 KiB"), imported.toString());
         assertFalse(Files.exists(tool.defaultFolder()), "nothing stored");
-        for (Harness.Result r : List.of(piped, argument, imported)) r.assertNoSecrets(huge.substring(0, 30), "y".repeat(30)).assertNoStackTrace();
+        for (Result r : List.of(piped, argument, imported)) r.assertNoSecrets(huge.substring(0, 30), "y".repeat(30)).assertNoStackTrace();
     }
 
     // ---- clear ----
@@ -346,14 +346,14 @@ class OfflineCommandsTest {
     @Test
     void clearDeletesTheFileAndShowsWhatIsLeft(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString());
-        Harness.Result r = tool.run("clear");
+        Checkout.placeConfig("config-valid.json", data);
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString());
+        Result r = tool.run("clear");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Cleared plugin config API key.", "Current effective token:", "Source: demo fallback", "Token: clone_yc...2026",
                 "Plugin config: " + data.resolve("auth.local.json"), DEMO_LINE), r.outLines());
         assertFalse(Files.exists(data.resolve("auth.local.json")));
-        Harness.Result again = tool.run("clear");
+        Result again = tool.run("clear");
         assertEquals(0, again.exit());
         assertEquals("No plugin config API key to clear.", again.outLines().get(0));
         assertEquals("Current effective token:", again.outLines().get(1));
@@ -363,17 +363,17 @@ class OfflineCommandsTest {
     @Test
     void logoutIsClear(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
-        Harness.Result r = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("logout");
+        Checkout.placeConfig("config-valid.json", data);
+        Result r = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data.toString()).run("logout");
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Cleared plugin config API key.", "Current effective token:"), r.outLines().subList(0, 2));
         assertFalse(Files.exists(data.resolve("auth.local.json")));
-        assertTrue(new Harness.Tool(tmp).run("--help").out().matches("(?s).*clear, logout\\s+Delete the stored key.*"), "help names it");
+        assertTrue(new Tool(tmp).run("--help").out().matches("(?s).*clear, logout\\s+Delete the stored key.*"), "help names it");
     }
 
     @Test
     void clearShowsTheEnvironmentKeyWhenItIsSet(@TempDir Path tmp) {
-        Harness.Result r = new Harness.Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY).run("clear");
+        Result r = new Tool(tmp).with("CLONE_API_TOKEN", ENV_KEY).run("clear");
         assertEquals(List.of("No plugin config API key to clear.", "Current effective token:", "Source: environment", "Token: clone_en...55Pq"),
                 r.outLines().subList(0, 4));
         r.assertNoSecrets(ENV_KEY);
@@ -384,7 +384,7 @@ class OfflineCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"bogus", "status --bogus", "set", "set a b", "status extra", "clear --force", "import-env --force"})
     void usageErrorsExitTwo(String args, @TempDir Path tmp) {
-        Harness.Result r = new Harness.Tool(tmp).run(args.split(" "));
+        Result r = new Tool(tmp).run(args.split(" "));
         assertEquals(2, r.exit(), r.toString());
         assertEquals("", r.out());
         assertTrue(r.err().contains("--help"), r.toString());
@@ -404,7 +404,7 @@ class OfflineCommandsTest {
         String address = "http://127.0.0.1:41234/callback?code=" + code + "&state=" + state;
         String[] argv = args.replace("ADDRESS", address).replace("KEY2", Harness.unique("clone_second_")).replace("KEY", key).split(" ");
 
-        Harness.Result r = new Harness.Tool(tmp).run(argv);
+        Result r = new Tool(tmp).run(argv);
 
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("not shown"), "says what was wrong without it: " + r);
@@ -415,23 +415,23 @@ class OfflineCommandsTest {
 
     @Test
     void aUsageErrorStillNamesAWordThatHoldsNoSecret(@TempDir Path tmp) {
-        Harness.Result r = new Harness.Tool(tmp).run("sttaus");
+        Result r = new Tool(tmp).run("sttaus");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("'sttaus'") && r.err().contains("status"), r.toString());
     }
 
     @Test
     void helpAndVersion(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp);
-        Harness.Result version = tool.run("--version");
+        Tool tool = new Tool(tmp);
+        Result version = tool.run("--version");
         assertEquals(0, version.exit());
         assertEquals("clone-login " + login.VERSION + "\n", version.out().replace("\r", ""));
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"help"})) {
-            Harness.Result help = tool.run(args);
+            Result help = tool.run(args);
             assertEquals(0, help.exit());
             assertTrue(help.out().contains("Usage: clone-login") && help.out().contains("import-env"), help.toString());
         }
-        Harness.Result setHelp = tool.run("help", "set");
+        Result setHelp = tool.run("help", "set");
         assertTrue(setHelp.out().contains("Usage: clone-login set") && setHelp.out().contains("--connect"), setHelp.toString());
     }
 }

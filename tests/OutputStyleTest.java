@@ -22,10 +22,10 @@ class OutputStyleTest {
 
     /** Runs the command tree in this JVM, on a terminal or not; returns exit code, stdout and stderr. */
     private static String[] inProcess(Path tmp, boolean terminal, Map<String, String> vars, String stdin, String... args) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString());
         vars.forEach(tool::with);
         if (terminal) tool.onTerminal();
-        Harness.Result r = tool.runWithInput(stdin, args);
+        Result r = tool.runWithInput(stdin, args);
         return new String[] {Integer.toString(r.exit()), r.out(), r.err()};
     }
 
@@ -56,7 +56,7 @@ class OutputStyleTest {
 
     @Test
     void saysTheWaitOnceAsALengthAndAClockTimeAndNeverRedraws(@TempDir Path tmp) {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
             saysTheWaitOnce(tmp, dash);
         }
     }
@@ -73,7 +73,7 @@ class OutputStyleTest {
                     "no cursor movement, only colour: " + r[2]);
             assertTrue(r[2].contains("Timed out after 2s"), r[2]);
         }
-        String readme = String.join("\n", Harness.readmeSection("### login"));
+        String readme = String.join("\n", Checkout.readmeSection("### login"));
         assertTrue(Pattern.compile("`Waiting up to 5m, until \\d\\d:\\d\\d:\\d\\d UTC \\(press Ctrl-C to cancel\\)\\.`").matcher(readme).find(),
                 "the README quotes the line the tool prints");
         assertFalse(readme.contains("bottom row") || readme.contains("time left"), "no countdown is described: there is none");
@@ -81,12 +81,12 @@ class OutputStyleTest {
 
     @Test
     void verboseShowsEachStepWithoutSecrets(@TempDir Path tmp) throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Running run = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash)
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Running run = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash)
                     .start("--verbose", "login", "--no-open").closeInput();
             Matcher authorize = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT);
             Browser.browse(authorize.group(1));
-            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            Result r = run.waitFor(Running.RUN_LIMIT);
             assertEquals(0, r.exit(), r.toString());
             for (String step : new String[] {"[verbose] Callback server: GET /callback",
                     "[verbose] POST " + dash.url() + "/api/auth/clone-loop/connect/exchange/ -> HTTP 200",
@@ -104,11 +104,11 @@ class OutputStyleTest {
 
     @Test
     void verbosePrintsAStackTraceOnFailureAndOnlyThen(@TempDir Path tmp) {
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLONE_API_TOKEN", "clone_env_key_for_verbose_1").with("CLONE_MCP_URL", "http://127.0.0.1:9/mcp");
-        Harness.Result quiet = tool.run("connect");
+        Tool tool = new Tool(tmp).with("CLONE_API_TOKEN", "clone_env_key_for_verbose_1").with("CLONE_MCP_URL", "http://127.0.0.1:9/mcp");
+        Result quiet = tool.run("connect");
         assertEquals(1, quiet.exit());
         quiet.assertNoStackTrace();
-        Harness.Result verbose = tool.run("--verbose", "connect");
+        Result verbose = tool.run("--verbose", "connect");
         assertEquals(1, verbose.exit());
         assertTrue(verbose.err().contains("Clone MCP initialize failed: connection refused by 127.0.0.1:9."), verbose.toString());
         assertTrue(verbose.err().contains("\tat "), "a stack trace under --verbose:\n" + verbose);
@@ -118,8 +118,8 @@ class OutputStyleTest {
     /** A timeout is an outcome, not a fault: --verbose tells each step, but no stack trace for it. */
     @Test
     void aTimeoutUnderVerboseIsNoFault(@TempDir Path tmp) {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Result r = new Harness.Tool(tmp).against(dash).run("--verbose", "login", "--no-open", "--timeout", "1s");
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Result r = new Tool(tmp).against(dash).run("--verbose", "login", "--no-open", "--timeout", "1s");
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().contains("Timed out after 1s") && r.err().contains("[verbose]"), r.toString());
             r.assertNoStackTrace();
@@ -128,7 +128,7 @@ class OutputStyleTest {
 
     @Test
     void generatesShellCompletion(@TempDir Path tmp) {
-        Harness.Result r = new Harness.Tool(tmp).run("generate-completion");
+        Result r = new Tool(tmp).run("generate-completion");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("complete -F _complete_clone-login") || r.out().contains("_complete_clone-login"), r.out());
         for (String command : new String[] {"status", "login", "import-env", "set", "connect", "clear"}) {

@@ -48,15 +48,15 @@ class ProxyTest {
     @TempDir Path tmp;
     FakeDashboard dash;
     ConnectProxy proxy;
-    final List<Harness.Running> started = new ArrayList<>();
+    final List<Running> started = new ArrayList<>();
 
     @BeforeEach void start() {
-        dash = FakeDashboard.startHttps(Harness.fixtures());
+        dash = FakeDashboard.startHttps(Checkout.fixtures());
         proxy = ConnectProxy.start(USER, PASSWORD).route(Tls.HOST + ":443", dash.port());
     }
 
     @AfterEach void stop() {
-        started.forEach(Harness.Running::stop);
+        started.forEach(Running::stop);
         proxy.close();
         dash.close();
     }
@@ -64,10 +64,10 @@ class ProxyTest {
     @ParameterizedTest(name = "connect {0}")
     @ValueSource(strings = {"", "--verbose"})
     void connectGoesThroughTheAuthenticatingProxy(String flag) throws IOException {
-        Harness.Tool tool = flag.isEmpty() ? tool(USER, PASSWORD).process() : tool(USER, PASSWORD); // a process: main's own setting
+        Tool tool = flag.isEmpty() ? tool(USER, PASSWORD).process() : tool(USER, PASSWORD); // a process: main's own setting
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
+        Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
 
         assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
         assertEquals(Contract.connectBlock("plugin config", KEY, DASHBOARD), r.outLines());
@@ -81,10 +81,10 @@ class ProxyTest {
     @ValueSource(strings = {"", "--verbose"})
     void wrongProxyCredentialsFailNamingTheRefusal(String flag) throws IOException {
         String wrong = "wrong-pass-Lk27";
-        Harness.Tool tool = tool(USER, wrong);
+        Tool tool = tool(USER, wrong);
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
+        Result r = flag.isEmpty() ? tool.run("connect") : tool.run("connect", flag);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.errLines().stream().anyMatch(l -> l.contains("407") && l.toLowerCase(Locale.ROOT).contains("proxy")),
@@ -103,10 +103,10 @@ class ProxyTest {
     @ParameterizedTest(name = "malformed value {index}")
     @ValueSource(strings = {"http://" + USER + ":secret pass-Zx81@127.0.0.1:3128", "http://" + USER + ":secret%zzpass-Zx81@127.0.0.1:3128"})
     void aMalformedProxyValueFailsWithoutPrintingIt(String value) throws IOException {
-        Harness.Tool tool = tool(USER, PASSWORD).with("HTTPS_PROXY", value);
+        Tool tool = tool(USER, PASSWORD).with("HTTPS_PROXY", value);
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("HTTPS_PROXY"), r.toString());
@@ -117,10 +117,10 @@ class ProxyTest {
 
     /** A scheme in capitals is still https: the proxy is chosen for it like for any other, and the lines show the one normal form. */
     @Test void anUppercaseSchemeGoesThroughTheProxyToo() throws IOException {
-        Harness.Tool tool = tool(USER, PASSWORD).with("CLONE_DASHBOARD_URL", "HTTPS://Dashboard.TEST/").with("CLONE_MCP_URL", "HTTPS://DASHBOARD.test/mcp");
+        Tool tool = tool(USER, PASSWORD).with("CLONE_DASHBOARD_URL", "HTTPS://Dashboard.TEST/").with("CLONE_MCP_URL", "HTTPS://DASHBOARD.test/mcp");
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
         assertEquals(Contract.connectBlock("plugin config", KEY, DASHBOARD), r.outLines());
@@ -131,10 +131,10 @@ class ProxyTest {
     /** The proxy's credentials are for the proxy: a dashboard that asks for Basic credentials must not get them. */
     @Test void aBasicChallengeFromTheDashboardNeverGetsTheProxyCredentials() throws IOException {
         dash.initialize("mcp-initialize-401-basic-challenge");
-        Harness.Tool tool = tool(USER, PASSWORD);
+        Tool tool = tool(USER, PASSWORD);
         Contract.writeConfig(tool.defaultFolder(), KEY);
 
-        Harness.Result r = tool.run("connect");
+        Result r = tool.run("connect");
 
         List<FakeDashboard.Call> calls = dash.calls(FakeDashboard.MCP_PATH);
         assertTrue(calls.stream().allMatch(c -> c.header("Authorization") == null && c.header("Proxy-Authorization") == null),
@@ -146,8 +146,8 @@ class ProxyTest {
     }
 
     @Test void loginExchangesThroughTheTunnelWhileTheCallbackStaysDirect() throws Exception {
-        Harness.Tool tool = tool(USER, PASSWORD);
-        Harness.Running run = tool.start("login", "--no-open").closeInput();
+        Tool tool = tool(USER, PASSWORD);
+        Running run = tool.start("login", "--no-open").closeInput();
         started.add(run);
         String authorize = run.awaitOut(Contract.AUTHORIZE, WAIT).group(1);
         assertTrue(authorize.startsWith(DASHBOARD + FakeDashboard.CONNECT_PATH + "?"), authorize);
@@ -158,7 +158,7 @@ class ProxyTest {
         String callback = approval.headers().firstValue("Location").orElseThrow();
         assertTrue(callback.startsWith("http://127.0.0.1:"), callback);
         HttpResponse<String> page = get(callback);
-        Harness.Result r = run.waitFor(WAIT);
+        Result r = run.waitFor(WAIT);
 
         assertEquals(200, page.statusCode(), page.body() + "\n" + r);
         assertTrue(page.body().contains("Clone Loop is connected"), page.body());
@@ -177,8 +177,8 @@ class ProxyTest {
 
     // ---- helpers ----
 
-    Harness.Tool tool(String user, String password) {
-        return new Harness.Tool(tmp).with("CLONE_DASHBOARD_URL", DASHBOARD).with("CLONE_MCP_URL", MCP)
+    Tool tool(String user, String password) {
+        return new Tool(tmp).with("CLONE_DASHBOARD_URL", DASHBOARD).with("CLONE_MCP_URL", MCP)
                 .with("HTTPS_PROXY", proxy.url(user, password)).with("NODE_EXTRA_CA_CERTS", Tls.caPem().toString());
     }
 

@@ -33,12 +33,12 @@ class ReadmeTest {
 
     /** The command lines of a README section's sh blocks, comments dropped. */
     static List<String> commands(String heading) {
-        return Harness.readmeShellBlocks(heading).stream().flatMap(List::stream)
+        return Checkout.readmeShellBlocks(heading).stream().flatMap(List::stream)
                 .map(l -> l.replaceAll("\\s+#.*$", "").strip()).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
-    static Harness.Result bash(Harness.Tool tool, String script) {
-        return Harness.Running.start(List.of("bash", "-c", script), tool.env, Harness.repo()).closeInput().waitFor(Duration.ofMinutes(3));
+    static Result bash(Tool tool, String script) {
+        return Running.start(List.of("bash", "-c", script), tool.env, Checkout.repo()).closeInput().waitFor(Duration.ofMinutes(3));
     }
 
     @Test
@@ -47,17 +47,17 @@ class ReadmeTest {
         assertEquals(2, lines.size(), lines.toString());
         assertTrue(lines.get(0).equals("clone-login login --start"), lines.get(0));
         assertTrue(lines.get(1).startsWith("clone-login login --finish '<"), lines.get(1));
-        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(Collectors.joining(" "));
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Tool env = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
+        String tool = Jvm.javaCommand().stream().map(Checkout::shellQuote).collect(Collectors.joining(" "));
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Tool env = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
 
-            Harness.Result started = bash(env, lines.get(0).replaceFirst("^clone-login", tool));
+            Result started = bash(env, lines.get(0).replaceFirst("^clone-login", tool));
             assertEquals(0, started.exit(), started.toString());
             Matcher url = Contract.AUTHORIZE.matcher(started.out());
             assertTrue(url.find(), started.toString());
             String address = Browser.approve(url.group(1));
 
-            Harness.Result finished = bash(env, lines.get(1).replaceFirst("^clone-login", tool).replaceAll("'<[^>]*>'", Harness.shellQuote(address)));
+            Result finished = bash(env, lines.get(1).replaceFirst("^clone-login", tool).replaceAll("'<[^>]*>'", Checkout.shellQuote(address)));
             assertEquals(0, finished.exit(), finished.toString());
             assertTrue(finished.out().contains("Connected Clone Loop to Clone Dashboard."), finished.toString());
             Contract.assertStoredAlone(tmp.resolve("data/auth.local.json"), Contract.LOGIN_KEY);
@@ -83,13 +83,13 @@ class ReadmeTest {
                 "PATH", javaBin + ":/usr/bin:/bin", "JAVA_HOME", System.getProperty("java.home"),
                 "JBANG_JAVA_OPTIONS", "-Duser.home=" + home + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
                 "JBANG_REPO", System.getenv().getOrDefault("JBANG_REPO", Paths.get(System.getProperty("user.home"), ".m2", "repository").toString()),
-                "JBANG_CACHE_DIR", Harness.sharedJBangCache()));
+                "JBANG_CACHE_DIR", Running.sharedJBangCache()));
 
-        Harness.Result installed = Harness.Running.start(List.of("bash", "-c", "unset JBANG_DIR; set -e\n" + String.join("\n", recipe)),
-                jdkOnly, Harness.repo()).closeInput().waitFor(Duration.ofMinutes(3));
+        Result installed = Running.start(List.of("bash", "-c", "unset JBANG_DIR; set -e\n" + String.join("\n", recipe)),
+                jdkOnly, Checkout.repo()).closeInput().waitFor(Duration.ofMinutes(3));
         assertEquals(0, installed.exit(), installed.toString());
 
-        Harness.Result r = Harness.Running.start(List.of("bash", "-c", "unset JBANG_DIR; for f in ~/.bashrc ~/.bash_profile; do [ -f \"$f\" ] && . \"$f\"; done; "
+        Result r = Running.start(List.of("bash", "-c", "unset JBANG_DIR; for f in ~/.bashrc ~/.bash_profile; do [ -f \"$f\" ] && . \"$f\"; done; "
                 + "command -v jbang >/dev/null || { echo 'no jbang on PATH' >&2; exit 9; }; clone-login status"), jdkOnly, elsewhere)
                 .closeInput().waitFor(Duration.ofMinutes(3));
         assertEquals(0, r.exit(), "a new shell from another folder:\n" + r);
@@ -103,31 +103,31 @@ class ReadmeTest {
      */
     @Test
     void theScriptingSurfaceWorksFromJShellAndFromAnotherScript() throws Exception {
-        List<String> section = Harness.readmeSection("## From JShell and your own scripts");
+        List<String> section = Checkout.readmeSection("## From JShell and your own scripts");
         List<String> shell = commands("## From JShell and your own scripts");
         assertEquals(List.of("jshell --class-path \"$(./jbang info classpath login.java)\""), shell);
         List<String> session = block(section, "```text");
         List<String> typed = session.stream().filter(l -> l.startsWith("jshell> ")).map(l -> l.substring("jshell> ".length())).toList();
         List<String> shown = session.stream().filter(l -> !l.startsWith("jshell> ")).toList();
         assertEquals(List.of("import clone.login.login", "login.effectiveKey()"), typed);
-        Harness.Tool tool = new Harness.Tool(tmp.resolve("jshell")).with("PATH", Paths.get(System.getProperty("java.home"), "bin") + ":"
+        Tool tool = new Tool(tmp.resolve("jshell")).with("PATH", Paths.get(System.getProperty("java.home"), "bin") + ":"
                 + System.getenv("PATH"));
 
-        Harness.Result jshell = Harness.Running.start(List.of("bash", "-c", shell.get(0)), tool.env, Harness.repo())
+        Result jshell = Running.start(List.of("bash", "-c", shell.get(0)), tool.env, Checkout.repo())
                 .input(String.join("\n", typed) + "\n/exit\n").closeInput().waitFor(Duration.ofMinutes(2));
 
         assertEquals(0, jshell.exit(), jshell.toString());
         for (String line : shown) assertTrue(jshell.out().contains(line), "JShell did not show " + line + ":\n" + jshell);
 
         Path dir = Files.createDirectories(tmp.resolve("scripts"));
-        Files.copy(Harness.repo().resolve("login.java"), dir.resolve("login.java"));
+        Files.copy(Checkout.repo().resolve("login.java"), dir.resolve("login.java"));
         Files.write(dir.resolve("ensure_key.java"), block(section, "```java"));
         String key = "clone_scripted_key_Hq4Lw8Zt";
         Path secret = Files.writeString(tmp.resolve("clone_api_key"), key + "\n");
-        Harness.Tool scripted = new Harness.Tool(tmp.resolve("script"));
+        Tool scripted = new Tool(tmp.resolve("script"));
         Path config = scripted.defaultFolder().resolve("auth.local.json");
         for (int run = 0; run < 2; run++) {
-            Harness.Result r = Harness.jbang(scripted, dir, Map.of(), "ensure_key.java", secret.toString()).closeInput().waitFor(Duration.ofMinutes(3));
+            Result r = Running.jbang(scripted, dir, Map.of(), "ensure_key.java", secret.toString()).closeInput().waitFor(Duration.ofMinutes(3));
             assertEquals(0, r.exit(), r.toString());
             List<String> expected = run == 0 ? List.of("Stored in " + config, "In effect: plugin config " + Contract.mask(key))
                     : List.of("In effect: plugin config " + Contract.mask(key));
@@ -147,20 +147,20 @@ class ReadmeTest {
     @Test @ResourceLock(Harness.JBANG_CACHE)
     void theFakeDashboardRecipeFinishesWithoutABrowser() throws Exception {
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/curl")), "the recipe's BROWSER is curl");
-        List<List<String>> blocks = Harness.readmeShellBlocks("## Try the whole login without an account");
+        List<List<String>> blocks = Checkout.readmeShellBlocks("## Try the whole login without an account");
         assertEquals(2, blocks.size(), blocks.toString());
         assertEquals(List.of("./jbang tests/FakeDashboard.java --port 0"), blocks.get(0));
-        Harness.Tool tool = new Harness.Tool(tmp).with("TMPDIR", Files.createDirectories(tmp.resolve("t")).toString());
+        Tool tool = new Tool(tmp).with("TMPDIR", Files.createDirectories(tmp.resolve("t")).toString());
 
         // the first terminal: the fake dashboard prints the two lines to copy
-        Harness.Running fake = Harness.Running.start(List.of("bash", "-c", "exec " + blocks.get(0).get(0)), tool.env, Harness.repo());
+        Running fake = Running.start(List.of("bash", "-c", "exec " + blocks.get(0).get(0)), tool.env, Checkout.repo());
         try {
             Matcher exports = fake.awaitOut(Pattern.compile("(?m)^(export CLONE_DASHBOARD_URL=\\S+)\n(export CLONE_MCP_URL=\\S+)$"),
                     Duration.ofMinutes(2));
 
             // the second terminal: paste them, then the recipe's lines as written
             String script = exports.group(1) + "\n" + exports.group(2) + "\nset -e\n" + String.join("\n", blocks.get(1));
-            Harness.Result r = bash(tool, script);
+            Result r = bash(tool, script);
 
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.out().contains("Connected Clone Loop to Clone Dashboard."), r.toString());

@@ -141,7 +141,7 @@ class SeamsTest {
 
     Path config() { return tmp.resolve("data/auth.local.json"); }
 
-    String stored() throws Exception { return Files.isRegularFile(config()) ? Harness.read(config()) : ""; }
+    String stored() throws Exception { return Files.isRegularFile(config()) ? Checkout.read(config()) : ""; }
 
     // ---- the matrix ----
 
@@ -182,7 +182,7 @@ class SeamsTest {
         assertEquals(502, page.httpStatus());
         assertTrue(page.body().contains("Your key is stored, but not connected"), page.body());
         assertTrue(r.err().contains("The key is stored in " + config() + "; run 'clone-login connect' to try connecting again."), r.toString());
-        var o = Contract.oneJsonObject(new Harness.Result(r.exit(), r.out(), r.err(), r.out().getBytes()));
+        var o = Contract.oneJsonObject(new Result(r.exit(), r.out(), r.err(), r.out().getBytes()));
         assertTrue(o.get("stored").getAsBoolean());
         assertFalse(o.get("connected").getAsBoolean());
         r.assertNoSecrets(KEY, CODE);
@@ -277,7 +277,7 @@ class SeamsTest {
     void theTwoStepsExchangeOnceWithThePendingLoginsState() throws Exception {
         assertEquals(0, run("login", "--start", "--no-connect", "--port", "5555").exit());
         assertEquals(List.of("reach"), asked, "--start: no receiver, no browser");
-        String state = com.google.gson.JsonParser.parseString(Harness.read(tmp.resolve("data/.login-pending.json"))).getAsJsonObject().get("state").getAsString();
+        String state = com.google.gson.JsonParser.parseString(Checkout.read(tmp.resolve("data/.login-pending.json"))).getAsJsonObject().get("state").getAsString();
         String address = "http://127.0.0.1:5555/callback?code=" + CODE + "&state=" + state;
         List<login.Callback> sent = new ArrayList<>();
         exchange = callback -> {

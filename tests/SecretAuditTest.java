@@ -28,7 +28,7 @@ class SecretAuditTest {
     /** The keys and codes the fixtures hand out or hold, and the fake dashboard's default code. */
     static Set<String> fixtureSecrets() throws IOException {
         Set<String> secrets = new TreeSet<>();
-        try (Stream<Path> files = Files.list(Harness.fixtures())) {
+        try (Stream<Path> files = Files.list(Checkout.fixtures())) {
             for (Path f : files.filter(p -> p.toString().endsWith(".http") || p.toString().endsWith(".json")).toList()) {
                 Matcher m = FIXTURE_SECRET.matcher(Files.readString(f));
                 while (m.find()) secrets.add(m.group(1));

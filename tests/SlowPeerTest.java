@@ -39,26 +39,26 @@ class SlowPeerTest {
     static final Duration DEADLINE = Duration.ofSeconds(3);
 
     final List<FakeDashboard> dashboards = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<Harness.Running> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Running> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The tool in a folder of its own, against a fake dashboard of its own. */
-    record Peer(Path dir, FakeDashboard dash, Harness.Tool tool) {
+    record Peer(Path dir, FakeDashboard dash, Tool tool) {
         Path config() { return dir.resolve("data/auth.local.json"); }
     }
 
     Peer peer(Path dir) {
-        FakeDashboard dash = FakeDashboard.start(Harness.fixtures());
+        FakeDashboard dash = FakeDashboard.start(Checkout.fixtures());
         dashboards.add(dash);
-        return new Peer(dir, dash, new Harness.Tool(dir).against(dash).with("CLAUDE_PLUGIN_DATA", dir.resolve("data").toString()));
+        return new Peer(dir, dash, new Tool(dir).against(dash).with("CLAUDE_PLUGIN_DATA", dir.resolve("data").toString()));
     }
 
     /** The tool, in this JVM, with {@link #DEADLINE} for a whole answer. */
-    static Harness.Tool deadline(Harness.Tool tool) {
+    static Tool deadline(Tool tool) {
         return tool.configure(e -> e.withLimits(login.Env.Limits.CONTRACT.withResponse(DEADLINE)));
     }
 
-    Harness.Running login(Harness.Tool tool) {
-        Harness.Running run = tool.start("login", "--no-open").closeInput();
+    Running login(Tool tool) {
+        Running run = tool.start("login", "--no-open").closeInput();
         started.add(run);
         return run;
     }
@@ -79,7 +79,7 @@ class SlowPeerTest {
     }
 
     @AfterEach void stopEverything() {
-        started.forEach(Harness.Running::stop);
+        started.forEach(Running::stop);
         dashboards.forEach(FakeDashboard::close);
     }
 
@@ -89,11 +89,11 @@ class SlowPeerTest {
     void anExchangeThatDripsItsBodyFailsAtTheDeadlineAndThePageSaysTheSame(@TempDir Path dir) throws Exception {
         Peer peer = peer(dir);
         peer.dash().exchange("exchange-drips-forever");
-        Harness.Running run = login(deadline(peer.tool()));
+        Running run = login(deadline(peer.tool()));
         String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
 
         HttpResponse<String> page = Browser.browse(url, DEADLINE.multipliedBy(3));
-        Harness.Result r = run.waitFor(DEADLINE.multipliedBy(2));
+        Result r = run.waitFor(DEADLINE.multipliedBy(2));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone Loop login exchange got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
@@ -111,10 +111,10 @@ class SlowPeerTest {
         peer.dash().initialize("mcp-initialize-drips-forever");
         Files.createDirectories(peer.config().getParent());
         Files.writeString(peer.config(), "{\"clone_api_token\": \"" + KEY + "\"}\n");
-        Harness.Running run = deadline(peer.tool()).start("connect").closeInput();
+        Running run = deadline(peer.tool()).start("connect").closeInput();
         started.add(run);
 
-        Harness.Result r = run.waitFor(DEADLINE.multipliedBy(3));
+        Result r = run.waitFor(DEADLINE.multipliedBy(3));
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone MCP initialize got no complete answer from 127.0.0.1 within " + DEADLINE.toSeconds() + " s."),
@@ -129,18 +129,18 @@ class SlowPeerTest {
     void ctrlCDuringTheExchangeSaysNothingWasStoredAndIsRight(@TempDir Path dir) throws Exception {
         Peer peer = peer(dir);
         peer.dash().exchange("exchange-drips-forever");
-        Harness.Running run = login(peer.tool().withDefaultSigint());
+        Running run = login(peer.tool().withDefaultSigint());
         String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
         CompletableFuture<HttpResponse<String>> page = inBackground(() -> Browser.browse(url));
         assertTrue(peer.dash().awaitCalls(FakeDashboard.EXCHANGE_PATH, 1, Browser.WAIT));
 
         run.interrupt();
-        Harness.Result r = run.waitFor(Duration.ofSeconds(10));
+        Result r = run.waitFor(Duration.ofSeconds(10));
 
         assertEquals(130, r.exit(), r.toString());
         assertTrue(r.err().contains("while the code was being exchanged; nothing was stored"), r.toString());
         assertFalse(Files.exists(peer.config()));
-        assertEquals(List.of(), Harness.names(peer.config().getParent()), "the config's lock, held since before the code was sent, is gone too");
+        assertEquals(List.of(), Checkout.names(peer.config().getParent()), "the config's lock, held since before the code was sent, is gone too");
         page.cancel(true);
         r.assertNoSecrets(CODE).assertNoStackTrace();
     }
@@ -149,13 +149,13 @@ class SlowPeerTest {
     void ctrlCAfterTheKeyIsStoredSaysItIsStoredAndHowToConnect(@TempDir Path dir) throws Exception {
         Peer peer = peer(dir);
         peer.dash().initialize("mcp-initialize-drips-forever");
-        Harness.Running run = login(peer.tool().withDefaultSigint());
+        Running run = login(peer.tool().withDefaultSigint());
         String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
         inBackground(() -> Browser.browse(url)); // the login is interrupted before it answers
         assertTrue(peer.dash().awaitCalls(FakeDashboard.MCP_PATH, 1, Browser.WAIT));
 
         run.interrupt();
-        Harness.Result r = run.waitFor(Duration.ofSeconds(10));
+        Result r = run.waitFor(Duration.ofSeconds(10));
 
         assertEquals(130, r.exit(), r.toString());
         assertFalse(r.err().contains("nothing was stored"), r.toString());

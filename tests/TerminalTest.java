@@ -44,7 +44,7 @@ class TerminalTest {
     @BeforeEach void start() {
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/tmux")) || Files.isExecutable(Paths.get("/opt/homebrew/bin/tmux")),
                 "needs tmux (.ci/run installs it)");
-        dash = FakeDashboard.start(Harness.fixtures());
+        dash = FakeDashboard.start(Checkout.fixtures());
         socket = "clone-login-test-" + UUID.randomUUID();
     }
 
@@ -56,12 +56,12 @@ class TerminalTest {
     @Test
     void typingWhileItWaitsIsNeverWipedAndAWrongPasteIsForgiven() throws Exception {
         Path exit = tmp.resolve("exit-code");
-        Harness.Tool tool = new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
+        Tool tool = new Tool(tmp).with("CLAUDE_PLUGIN_DATA", tmp.resolve("data").toString()).against(dash);
         List<String> command = new ArrayList<>(List.of("env", "-i", "TERM=xterm-256color", "PATH=" + System.getenv("PATH")));
         tool.env.forEach((k, v) -> command.add(k + "=" + v));
-        command.addAll(Harness.javaCommand());
+        command.addAll(Jvm.javaCommand());
         command.addAll(List.of("login", "--no-open", "--timeout", "3m"));
-        String shell = String.join(" ", command.stream().map(Harness::shellQuote).toList()) + "; echo $? > " + Harness.shellQuote(exit.toString())
+        String shell = String.join(" ", command.stream().map(Checkout::shellQuote).toList()) + "; echo $? > " + Checkout.shellQuote(exit.toString())
                 + "; sleep 120";
         tmux("new-session", "-d", "-x", Integer.toString(COLUMNS), "-y", Integer.toString(ROWS), shell);
 
@@ -90,9 +90,9 @@ class TerminalTest {
 
         tmux("send-keys", "-l", callback + "?code=" + FakeDashboard.DEFAULT_CODE + "&state=" + state);
         tmux("send-keys", "Enter");
-        assertTrue(Harness.eventually(() -> Files.exists(exit) && !Harness.read(exit).isBlank(), Duration.ofSeconds(30)), screen());
+        assertTrue(Harness.eventually(() -> Files.exists(exit) && !Checkout.read(exit).isBlank(), Duration.ofSeconds(30)), screen());
 
-        assertEquals("0", Harness.read(exit).trim(), screen());
+        assertEquals("0", Checkout.read(exit).trim(), screen());
         String end = joined();
         assertTrue(end.contains("Stored Clone API key from Clone OAuth login.") && end.contains("Connected Clone Loop to Clone Dashboard."), end);
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());

@@ -35,12 +35,12 @@ class TrustTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void start() { dash = FakeDashboard.startHttps(Harness.fixtures()); }
+    @BeforeEach void start() { dash = FakeDashboard.startHttps(Checkout.fixtures()); }
 
     @AfterEach void stop() { dash.close(); }
 
-    Harness.Tool tool() {
-        Harness.Tool tool = new Harness.Tool(tmp).against(dash);
+    Tool tool() {
+        Tool tool = new Tool(tmp).against(dash);
         Contract.writeConfig(tool.defaultFolder(), KEY);
         return tool;
     }
@@ -48,7 +48,7 @@ class TrustTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"})
     void aCaInAPemFileNamedByTheEnvironmentIsTrusted(String variable) {
-        Harness.Result r = tool().with(variable, Tls.caPem().toString()).run("connect");
+        Result r = tool().with(variable, Tls.caPem().toString()).run("connect");
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines());
@@ -57,7 +57,7 @@ class TrustTest {
 
     @Test
     void anUntrustedCertificateIsSaidInPlainWordsWithTheVariablesThatAddACa() {
-        Harness.Result r = tool().run("connect");
+        Result r = tool().run("connect");
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("Clone MCP initialize failed: certificate not trusted: 127.0.0.1 presented a certificate"), r.toString());
@@ -70,7 +70,7 @@ class TrustTest {
     @Test
     void aPemFileThatCannotBeReadIsSaidAndLeftOut() throws IOException {
         Path notPem = Files.writeString(tmp.resolve("not.pem"), "not a certificate\n");
-        Harness.Result r = tool().with("NODE_EXTRA_CA_CERTS", notPem.toString()).with("SSL_CERT_FILE", Tls.caPem().toString()).run("connect");
+        Result r = tool().with("NODE_EXTRA_CA_CERTS", notPem.toString()).with("SSL_CERT_FILE", Tls.caPem().toString()).run("connect");
 
         assertEquals(0, r.exit(), "the other file still counts: " + r);
         assertTrue(r.err().contains("ignoring the certificates in NODE_EXTRA_CA_CERTS (" + notPem + ")"), r.toString());
@@ -82,10 +82,10 @@ class TrustTest {
     void aLoginThroughATlsInspectingProxyTrustsItsCa() throws Exception {
         try (ConnectProxy proxy = ConnectProxy.start().route(Tls.HOST + ":443", dash.port())) {
             String dashboard = "https://" + Tls.HOST;
-            Harness.Tool tool = tool().with("CLONE_DASHBOARD_URL", dashboard).with("CLONE_MCP_URL", dashboard + "/mcp")
+            Tool tool = tool().with("CLONE_DASHBOARD_URL", dashboard).with("CLONE_MCP_URL", dashboard + "/mcp")
                     .with("HTTPS_PROXY", proxy.url()).with("NODE_EXTRA_CA_CERTS", Tls.caPem().toString());
 
-            Harness.Result r = tool.run("connect");
+            Result r = tool.run("connect");
 
             assertEquals(0, r.exit(), r + "\nproxy saw: " + proxy.requests());
             assertEquals(Contract.connectBlock("plugin config", KEY, dashboard), r.outLines());

@@ -42,21 +42,21 @@ class TwoStepLoginTest {
     @TempDir Path tmp;
     FakeDashboard dash;
 
-    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Harness.fixtures()); }
+    @BeforeEach void startDashboard() { dash = FakeDashboard.start(Checkout.fixtures()); }
 
     @AfterEach void stopDashboard() { dash.close(); }
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString()).against(dash); }
+    Tool tool() { return new Tool(tmp).with("CLAUDE_PLUGIN_DATA", data().toString()).against(dash); }
 
     Path data() { return tmp.resolve("data"); }
 
     Path pending() { return data().resolve(".login-pending.json"); }
 
     /** Runs --start and returns the Authorize address it printed. */
-    String start(Harness.Tool tool, String... more) {
+    String start(Tool tool, String... more) {
         List<String> args = new ArrayList<>(List.of("login", "--start"));
         args.addAll(List.of(more));
-        Harness.Result r = tool.run(args.toArray(String[]::new));
+        Result r = tool.run(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.toString());
         Matcher m = Contract.AUTHORIZE.matcher(r.out());
         assertTrue(m.find(), r.toString());
@@ -65,8 +65,8 @@ class TwoStepLoginTest {
 
     @Test
     void startThenFinishStoresAndConnectsWithTheLoginsLines() throws Exception {
-        Harness.Tool tool = tool();
-        Harness.Result started = tool.run("login", "--start");
+        Tool tool = tool();
+        Result started = tool.run("login", "--start");
         assertEquals(0, started.exit(), started.toString());
         String url = Contract.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
         assertTrue(started.out().contains("login --finish"), "says what to do next: " + started);
@@ -76,7 +76,7 @@ class TwoStepLoginTest {
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
         String address = Browser.approve(url);
-        Harness.Result r = tool.run("login", "--finish", address);
+        Result r = tool.run("login", "--finish", address);
 
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY),
@@ -93,9 +93,9 @@ class TwoStepLoginTest {
 
     @Test
     void finishReadsTheAddressFromStandardInput() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
-        Harness.Result r = tool.runWithInput(address + "\n", "login", "--finish", "-");
+        Result r = tool.runWithInput(address + "\n", "login", "--finish", "-");
         assertEquals(0, r.exit(), r.toString());
         Contract.assertStoredAlone(data().resolve("auth.local.json"), KEY);
         r.assertNoSecrets(KEY, CODE);
@@ -103,22 +103,22 @@ class TwoStepLoginTest {
 
     @Test
     void anAddressWithAnotherStateIsRefusedAndThePendingLoginKept() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
         String wrong = address.replaceAll("state=[^&]+", "state=" + FakeDashboard.WRONG_STATE);
 
-        Harness.Result refused = tool.run("login", "--finish", wrong);
+        Result refused = tool.run("login", "--finish", wrong);
         assertEquals(1, refused.exit(), refused.toString());
         assertTrue(refused.err().contains("Clone Loop login callback state mismatch.") && refused.err().contains("pending one is kept"),
                 refused.toString());
         assertTrue(Files.exists(pending()), "kept for the right address");
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
-        Harness.Result incomplete = tool.run("login", "--finish", address.substring(0, address.indexOf('?')));
+        Result incomplete = tool.run("login", "--finish", address.substring(0, address.indexOf('?')));
         assertEquals(1, incomplete.exit());
         assertTrue(incomplete.err().contains("The address is incomplete"), incomplete.toString());
 
-        Harness.Result right = tool.run("login", "--finish", address);
+        Result right = tool.run("login", "--finish", address);
         assertEquals(0, right.exit(), right.toString());
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
         refused.assertNoSecrets(CODE);
@@ -127,18 +127,18 @@ class TwoStepLoginTest {
     /** A folder that cannot take the key yet fails --finish before the code is sent, and keeps the pending login for a second try. */
     @Test
     void aFolderThatCannotTakeTheKeyYetKeepsThePendingLogin() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
         Path inTheWay = Files.createDirectories(data().resolve("auth.local.json"));
 
-        Harness.Result refused = tool.run("login", "--finish", address);
+        Result refused = tool.run("login", "--finish", address);
         assertEquals(1, refused.exit(), refused.toString());
         assertTrue(refused.err().contains("is not a regular file"), refused.toString());
         assertTrue(Files.exists(pending()), "kept: the folder can be put right");
         assertEquals(List.of(), dash.calls(FakeDashboard.EXCHANGE_PATH));
 
         Files.delete(inTheWay);
-        Harness.Result r = tool.run("login", "--finish", address);
+        Result r = tool.run("login", "--finish", address);
         assertEquals(0, r.exit(), r.toString());
         Contract.assertStoredAlone(data().resolve("auth.local.json"), KEY);
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size());
@@ -148,11 +148,11 @@ class TwoStepLoginTest {
 
     @Test
     void aNewerStartReplacesTheOlderOne() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String older = Browser.approve(start(tool));
         String newer = Browser.approve(start(tool));
 
-        Harness.Result stale = tool.run("login", "--finish", older);
+        Result stale = tool.run("login", "--finish", older);
         assertEquals(1, stale.exit(), stale.toString());
         assertTrue(stale.err().contains("another login"), stale.toString());
 
@@ -161,11 +161,11 @@ class TwoStepLoginTest {
 
     @Test
     void aFinishedLoginCannotBeUsedTwice() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
         assertEquals(0, tool.run("login", "--finish", address).exit());
 
-        Harness.Result twice = tool.run("login", "--finish", address);
+        Result twice = tool.run("login", "--finish", address);
         assertEquals(1, twice.exit(), twice.toString());
         assertTrue(twice.err().contains("No login is pending") && twice.err().contains("login --start"), twice.toString());
         assertEquals(1, dash.calls(FakeDashboard.EXCHANGE_PATH).size(), "the code was sent once");
@@ -175,13 +175,13 @@ class TwoStepLoginTest {
     /** The expiry is judged by the run's clock: the --finish here runs a minute after a --start that gave it 30 s. */
     @Test
     void anExpiredLoginSaysToStartAgain() throws Exception {
-        Harness.Result started = tool().run("login", "--start", "--timeout", "30s", "--json");
+        Result started = tool().run("login", "--start", "--timeout", "30s", "--json");
         com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(started.out()).getAsJsonObject();
         Instant expires = Instant.parse(json.get("expires_at").getAsString());
         String address = Browser.approve(json.get("authorize_url").getAsString());
-        Harness.Tool aMinuteLater = tool().configure(e -> e.withClock(Clock.fixed(expires.plusSeconds(30), ZoneOffset.UTC)));
+        Tool aMinuteLater = tool().configure(e -> e.withClock(Clock.fixed(expires.plusSeconds(30), ZoneOffset.UTC)));
 
-        Harness.Result r = aMinuteLater.run("login", "--finish", address);
+        Result r = aMinuteLater.run("login", "--finish", address);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("expired") && r.err().contains("login --start"), r.toString());
@@ -194,14 +194,14 @@ class TwoStepLoginTest {
     @ValueSource(strings = {"\"expires_at\": \"tomorrow\"", "\"redirect_uri\": \"not a uri\"", "\"redirect_uri\": \"http://evil.example:80/callback\"",
             "\"state\": \"\""})
     void aPendingLoginThisToolDidNotWriteSaysToStartAgain(String field) throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
         com.google.gson.JsonObject pending = com.google.gson.JsonParser.parseString(Files.readString(pending())).getAsJsonObject();
         com.google.gson.JsonObject changed = com.google.gson.JsonParser.parseString("{" + field + "}").getAsJsonObject();
         changed.keySet().forEach(k -> pending.add(k, changed.get(k)));
         Files.writeString(pending(), pending.toString());
 
-        Harness.Result r = tool.run("login", "--finish", address);
+        Result r = tool.run("login", "--finish", address);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("is not a pending login this tool wrote") && r.err().contains("login --start"), r.toString());
@@ -212,10 +212,10 @@ class TwoStepLoginTest {
 
     @Test
     void startWithNoConnectIsRememberedByFinish() throws Exception {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool, "--no-connect"));
 
-        Harness.Result r = tool.run("login", "--finish", address);
+        Result r = tool.run("login", "--finish", address);
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("Stored Clone API key from Clone OAuth login.", "Token: " + Contract.mask(KEY),
@@ -227,10 +227,10 @@ class TwoStepLoginTest {
     @Test
     void theDashboardsErrorEndsThePendingLogin() throws Exception {
         dash.approval("deny");
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         String address = Browser.approve(start(tool));
 
-        Harness.Result r = tool.run("login", "--finish", address);
+        Result r = tool.run("login", "--finish", address);
 
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("access_denied") && r.err().contains("The user denied access"), r.toString());
@@ -240,21 +240,21 @@ class TwoStepLoginTest {
 
     @Test
     void bothStepsRefuseEachOthersOptions() {
-        Harness.Result both = tool().run("login", "--start", "--finish", "x");
+        Result both = tool().run("login", "--start", "--finish", "x");
         assertEquals(2, both.exit(), both.toString());
-        Harness.Result finishWithPort = tool().run("login", "--finish", "x", "--port", "8000");
+        Result finishWithPort = tool().run("login", "--finish", "x", "--port", "8000");
         assertEquals(2, finishWithPort.exit(), finishWithPort.toString());
-        Harness.Result openWithoutStart = tool().run("login", "--open");
+        Result openWithoutStart = tool().run("login", "--open");
         assertEquals(2, openWithoutStart.exit(), openWithoutStart.toString());
     }
 
     @Test @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS) // the browser here is touch
     void startOpensNoBrowserUnlessAsked() throws Exception {
         Path opened = tmp.resolve("opened");
-        Harness.Tool tool = tool().with("BROWSER", "touch " + opened);
+        Tool tool = tool().with("BROWSER", "touch " + opened);
         start(tool);
         assertFalse(Files.exists(opened), "no browser without --open");
-        Harness.Result asked = tool.run("login", "--start", "--open");
+        Result asked = tool.run("login", "--start", "--open");
         assertEquals(0, asked.exit(), asked.toString());
         assertTrue(Harness.eventually(() -> Files.exists(opened), Duration.ofSeconds(10)), "the browser was started: " + asked);
         assertTrue(Pattern.compile("Authorize: ").matcher(asked.out()).find());

@@ -486,7 +486,7 @@ class UnitTest {
     @Test
     void keepsOtherFieldsInPlace(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
-        Harness.placeConfig("config-extra-fields.json", data);
+        Checkout.placeConfig("config-extra-fields.json", data);
         login.Env env = env(dir, Map.of("PLUGIN_DATA", data.toString()));
         login.KeyStore.of(env).write("clone_new_key_abcdef", env.clock(), quietUi());
         assertEquals("{\n  \"clone_api_token\": \"clone_new_key_abcdef\",\n  \"updated_at\": \"2026-05-29T08:57:40Z\",\n"
@@ -497,7 +497,7 @@ class UnitTest {
     @Test
     void resolvesInPriorityOrder(@TempDir Path dir) {
         Path data = dir.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
+        Checkout.placeConfig("config-valid.json", data);
         login.Env stored = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString()));
         assertEquals(login.ResolvedKey.of("clone_stored_fixture_key_5k8Lq2Wz", "plugin config"),
                 login.KeyState.read(stored, login.KeyStore.of(stored)).effective());
@@ -513,7 +513,7 @@ class UnitTest {
     @Test
     void statusShowsOneReadingOfTheKeyFiles(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
-        Harness.placeConfig("config-valid.json", data);
+        Checkout.placeConfig("config-valid.json", data);
         login.Env env = env(dir, Map.of("CLAUDE_PLUGIN_DATA", data.toString(), "CLONE_API_TOKEN", "clone_env_key_shadowing_1"));
         login.KeyState state = login.KeyState.read(env, login.KeyStore.of(env));
         Files.delete(data.resolve("auth.local.json")); // a clear, between the reading and the printing

@@ -30,7 +30,7 @@ class WholeProcessTest {
 
     @TempDir Path tmp;
 
-    Harness.Tool tool() { return new Harness.Tool(tmp).process(); }
+    Tool tool() { return new Tool(tmp).process(); }
 
     /** The lines as the tool writes them: UTF-8, one "\n" after each. */
     static byte[] bytes(List<String> lines) {
@@ -43,8 +43,8 @@ class WholeProcessTest {
 
     @Test
     void statusExitsZeroWithItsLinesInUtf8() {
-        Harness.Tool tool = tool();
-        Harness.Result r = tool.run("status");
+        Tool tool = tool();
+        Result r = tool.run("status");
         assertEquals(0, r.exit(), r.toString());
         assertArrayEquals(bytes(Contract.demoStatus(tool.defaultFolder())), r.outBytes(), r.toString()); // the fallback note's dash is UTF-8
     }
@@ -55,7 +55,7 @@ class WholeProcessTest {
      */
     @Test
     void plainStatusAnswersAsTheStatusCommandDoes() throws Exception {
-        Path config = new Harness.Tool(tmp).defaultFolder().resolve("auth.local.json");
+        Path config = new Tool(tmp).defaultFolder().resolve("auth.local.json");
         assertTrue(assertPlainStatusAsTheCommand().out().contains("Source: demo fallback"));
         Files.createDirectories(config);
         assertTrue(assertPlainStatusAsTheCommand().err().contains("Skipped " + config + ": it is not a regular file."));
@@ -68,16 +68,16 @@ class WholeProcessTest {
     }
 
     /** The process with no arguments and with "status" against the status command run through the command tree; returns the latter. */
-    Harness.Result assertPlainStatusAsTheCommand(String... variables) {
-        Harness.Tool tree = new Harness.Tool(tmp);
-        Harness.Tool process = new Harness.Tool(tmp).process();
+    Result assertPlainStatusAsTheCommand(String... variables) {
+        Tool tree = new Tool(tmp);
+        Tool process = new Tool(tmp).process();
         for (int i = 0; i < variables.length; i += 2) {
             tree.with(variables[i], variables[i + 1]);
             process.with(variables[i], variables[i + 1]);
         }
-        Harness.Result expected = tree.run("status");
+        Result expected = tree.run("status");
         for (String[] args : List.of(new String[0], new String[] {"status"})) {
-            Harness.Result r = process.run(args);
+            Result r = process.run(args);
             String what = "clone-login " + String.join(" ", args) + "\n" + r + "\nthe status command:\n" + expected;
             assertEquals(expected.exit(), r.exit(), what);
             assertEquals(expected.out(), r.out(), what);
@@ -94,32 +94,32 @@ class WholeProcessTest {
      */
     @Test @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX) // macOS names files in UTF-8 whatever the locale
     void aFolderNamedOutsideAsciiNeedsAUtf8LocaleAndSaysSo() {
-        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
-        String folder = "CLAUDE_PLUGIN_DATA=" + Harness.shellQuote(tmp + "/") + "$'donn\\xc3\\xa9es'";
+        String tool = Jvm.javaCommand().stream().map(Checkout::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+        String folder = "CLAUDE_PLUGIN_DATA=" + Checkout.shellQuote(tmp + "/") + "$'donn\\xc3\\xa9es'";
         for (String command : List.of("status", "set " + KEY)) {
-            Harness.Result r = Harness.Running.start(List.of("bash", "-c", "export LANG=C LC_ALL=C " + folder + "; exec " + tool + " " + command),
-                    new Harness.Tool(tmp).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+            Result r = Running.start(List.of("bash", "-c", "export LANG=C LC_ALL=C " + folder + "; exec " + tool + " " + command),
+                    new Tool(tmp).env, tmp).closeInput().waitFor(Running.RUN_LIMIT);
             assertEquals(1, r.exit(), r.toString());
             assertTrue(r.err().startsWith("CLAUDE_PLUGIN_DATA names a folder with characters outside ASCII") && r.err().contains("LANG=C.UTF-8"),
                     r.toString());
             assertFalse(r.all().contains("Exception") || r.all().contains("Unexpected"), r.toString());
         }
-        Harness.Result utf8 = Harness.Running.start(List.of("bash", "-c", "export LANG=C.UTF-8 LC_ALL=C.UTF-8 " + folder + "; exec " + tool + " set "
-                + KEY), new Harness.Tool(tmp).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+        Result utf8 = Running.start(List.of("bash", "-c", "export LANG=C.UTF-8 LC_ALL=C.UTF-8 " + folder + "; exec " + tool + " set "
+                + KEY), new Tool(tmp).env, tmp).closeInput().waitFor(Running.RUN_LIMIT);
         assertEquals(0, utf8.exit(), utf8.toString());
         Contract.assertStoredAlone(tmp.resolve("donn\u00e9es/auth.local.json"), KEY);
     }
 
     @Test
     void setExitsZeroOrThreeWhenShadowed() {
-        Harness.Tool tool = tool();
+        Tool tool = tool();
         Path config = tool.defaultFolder().resolve("auth.local.json");
-        Harness.Result r = tool.run("set", KEY);
+        Result r = tool.run("set", KEY);
         assertEquals(0, r.exit(), r.toString());
         assertArrayEquals(bytes(stored("Stored Clone API key in plugin config.", KEY, config)), r.outBytes(), r.toString());
         Contract.assertStoredAlone(config, KEY);
 
-        Harness.Result shadowed = tool.with("CLONE_API_TOKEN", ENV_KEY).runWithInput(KEY + "\n", "set", "-");
+        Result shadowed = tool.with("CLONE_API_TOKEN", ENV_KEY).runWithInput(KEY + "\n", "set", "-");
         assertEquals(3, shadowed.exit(), shadowed.toString());
         assertArrayEquals(bytes(stored("Stored Clone API key in plugin config.", KEY, config)), shadowed.outBytes(), shadowed.toString());
         r.assertNoSecrets(KEY);
@@ -128,11 +128,11 @@ class WholeProcessTest {
 
     @Test
     void aUsageErrorExitsTwoWithNothingOnStdoutOrOneJsonObject() {
-        Harness.Result r = tool().runWithInput("", "set", "-");
+        Result r = tool().runWithInput("", "set", "-");
         assertEquals(2, r.exit(), r.toString());
         assertArrayEquals(new byte[0], r.outBytes(), r.toString());
 
-        Harness.Result json = tool().run("status", "--json", "--bogus");
+        Result json = tool().run("status", "--json", "--bogus");
         assertEquals(2, json.exit(), json.toString());
         String out = new String(json.outBytes(), StandardCharsets.UTF_8);
         assertTrue(out.endsWith("}\n") && out.indexOf('\n') == out.length() - 1, "one line, one \\n: " + json);
@@ -144,23 +144,23 @@ class WholeProcessTest {
     /** Standard input closed (a shell's <&-): no key came on it, and that is what set - says, not that the key is malformed. */
     @Test @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
     void setDashWithStandardInputClosedSaysNoKeyCame() {
-        String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
-        Harness.Result r = Harness.Running.start(List.of("bash", "-c", "exec " + tool + " set - <&-"), new Harness.Tool(tmp).env, tmp)
-                .closeInput().waitFor(Harness.RUN_LIMIT);
+        String tool = Jvm.javaCommand().stream().map(Checkout::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+        Result r = Running.start(List.of("bash", "-c", "exec " + tool + " set - <&-"), new Tool(tmp).env, tmp)
+                .closeInput().waitFor(Running.RUN_LIMIT);
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("No key on standard input: it is empty or closed."), r.toString());
         assertFalse(r.err().contains("printable ASCII"), r.toString());
-        assertFalse(Files.exists(new Harness.Tool(tmp).defaultFolder()), "nothing stored");
+        assertFalse(Files.exists(new Tool(tmp).defaultFolder()), "nothing stored");
     }
 
     /** Standard input closed or /dev/null, as CI and agents often start the tool: pasting is not offered, as no line can come. */
     @Test @org.junit.jupiter.api.condition.DisabledOnOs(org.junit.jupiter.api.condition.OS.WINDOWS)
     void loginOffersPastingOnlyWhenALineCanCome() {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            String tool = Harness.javaCommand().stream().map(Harness::shellQuote).collect(java.util.stream.Collectors.joining(" "));
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            String tool = Jvm.javaCommand().stream().map(Checkout::shellQuote).collect(java.util.stream.Collectors.joining(" "));
             for (String input : List.of("<&-", "</dev/null", "< <(sleep 3)")) {
-                Harness.Result r = Harness.Running.start(List.of("bash", "-c", "exec " + tool + " login --no-open --timeout 1s " + input),
-                        new Harness.Tool(tmp).against(dash).env, tmp).closeInput().waitFor(Harness.RUN_LIMIT);
+                Result r = Running.start(List.of("bash", "-c", "exec " + tool + " login --no-open --timeout 1s " + input),
+                        new Tool(tmp).against(dash).env, tmp).closeInput().waitFor(Running.RUN_LIMIT);
                 assertEquals(1, r.exit(), r.toString());
                 assertEquals(input.contains("sleep"), r.err().contains("paste the address it ends on here"), input + ":\n" + r);
             }
@@ -169,24 +169,24 @@ class WholeProcessTest {
 
     @Test
     void importEnvExitsZeroOrOneWithoutTheVariable() {
-        Harness.Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
+        Tool tool = tool().with("CLONE_API_TOKEN", ENV_KEY);
         Path config = tool.defaultFolder().resolve("auth.local.json");
-        Harness.Result r = tool.run("import-env");
+        Result r = tool.run("import-env");
         assertEquals(0, r.exit(), r.toString());
         assertArrayEquals(bytes(stored("Stored Clone API key from CLONE_API_TOKEN.", ENV_KEY, config)), r.outBytes(), r.toString());
         Contract.assertStoredAlone(config, ENV_KEY);
         r.assertNoSecrets(ENV_KEY);
 
-        Harness.Result without = new Harness.Tool(tmp.resolve("other")).process().run("import-env");
+        Result without = new Tool(tmp.resolve("other")).process().run("import-env");
         assertEquals(1, without.exit(), without.toString());
         assertArrayEquals(new byte[0], without.outBytes(), without.toString());
     }
 
     @Test
     void clearExitsZeroWithItsLines() {
-        Harness.Tool tool = tool();
-        Harness.placeConfig("config-valid.json", tool.defaultFolder());
-        Harness.Result r = tool.run("clear");
+        Tool tool = tool();
+        Checkout.placeConfig("config-valid.json", tool.defaultFolder());
+        Result r = tool.run("clear");
         assertEquals(0, r.exit(), r.toString());
         List<String> expected = new ArrayList<>(List.of("Cleared plugin config API key.", "Current effective token:"));
         expected.addAll(Contract.demoStatus(tool.defaultFolder()));
@@ -195,12 +195,12 @@ class WholeProcessTest {
 
     @Test
     void connectExitsZeroWithTheConnectBlockOrOneWithTheDemoKey() {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Result demo = tool().against(dash).run("connect");
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Result demo = tool().against(dash).run("connect");
             assertEquals(1, demo.exit(), demo.toString());
             assertArrayEquals(new byte[0], demo.outBytes(), demo.toString());
 
-            Harness.Result r = tool().against(dash).with("CLONE_API_TOKEN", ENV_KEY).run("connect");
+            Result r = tool().against(dash).with("CLONE_API_TOKEN", ENV_KEY).run("connect");
             assertEquals(0, r.exit(), r.toString());
             assertArrayEquals(bytes(Contract.connectBlock("environment", ENV_KEY, dash.url())), r.outBytes(), r.toString());
             Contract.assertConnectCalls(dash, ENV_KEY, "claude-code");
@@ -210,12 +210,12 @@ class WholeProcessTest {
 
     @Test
     void loginExitsZeroWithItsLines() throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Tool tool = tool().against(dash);
-            Harness.Running run = tool.start("login", "--no-open").closeInput();
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Tool tool = tool().against(dash);
+            Running run = tool.start("login", "--no-open").closeInput();
             String url = run.awaitOut(Contract.AUTHORIZE, Browser.WAIT).group(1);
             Browser.browse(url);
-            Harness.Result r = run.waitFor(Harness.RUN_LIMIT);
+            Result r = run.waitFor(Running.RUN_LIMIT);
 
             assertEquals(0, r.exit(), r.toString());
             Path config = tool.defaultFolder().resolve("auth.local.json");
@@ -230,9 +230,9 @@ class WholeProcessTest {
 
     @Test
     void bothStepsExitZeroAndAFinishedLoginExitsOne() throws Exception {
-        try (FakeDashboard dash = FakeDashboard.start(Harness.fixtures())) {
-            Harness.Tool tool = tool().against(dash);
-            Harness.Result started = tool.run("login", "--start");
+        try (FakeDashboard dash = FakeDashboard.start(Checkout.fixtures())) {
+            Tool tool = tool().against(dash);
+            Result started = tool.run("login", "--start");
             assertEquals(0, started.exit(), started.toString());
             String url = Contract.AUTHORIZE.matcher(started.out()).results().findFirst().orElseThrow().group(1);
             String out = new String(started.outBytes(), StandardCharsets.UTF_8);
@@ -240,14 +240,14 @@ class WholeProcessTest {
             assertEquals(started.out(), out);
 
             String address = Browser.approve(url);
-            Harness.Result finished = tool.run("login", "--finish", address);
+            Result finished = tool.run("login", "--finish", address);
             assertEquals(0, finished.exit(), finished.toString());
             Path config = tool.defaultFolder().resolve("auth.local.json");
             List<String> expected = new ArrayList<>(stored("Stored Clone API key from Clone OAuth login.", Contract.LOGIN_KEY, config));
             expected.addAll(Contract.connectBlock("plugin config", Contract.LOGIN_KEY, dash.url()));
             assertArrayEquals(bytes(expected), finished.outBytes(), finished.toString());
 
-            Harness.Result again = tool.run("login", "--finish", address);
+            Result again = tool.run("login", "--finish", address);
             assertEquals(1, again.exit(), again.toString());
             assertArrayEquals(new byte[0], again.outBytes(), again.toString());
             finished.assertNoSecrets(Contract.LOGIN_KEY, Contract.CODE);

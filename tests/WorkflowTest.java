@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what this reads as text).
  */
 class WorkflowTest {
-    static String workflow() { return Harness.read(Harness.repo().resolve(".github/workflows/ci.yml")); }
+    static String workflow() { return Checkout.read(Checkout.repo().resolve(".github/workflows/ci.yml")); }
 
     @Test
     void runsOncePerCommitAndCancelsWhatANewerPushReplaces() {
@@ -32,7 +32,7 @@ class WorkflowTest {
     @Test
     void cachesTheLaunchersJar() {
         Matcher jar = Pattern.compile("(?m)^JBANG_WRAPPER_JAR_NAME=\"(jbang-cli-\\$\\{JBANG_WRAPPER_VERSION}-all\\.jar)\"$")
-                .matcher(Harness.read(Harness.repo().resolve("jbang")));
+                .matcher(Checkout.read(Checkout.repo().resolve("jbang")));
         assertTrue(jar.find(), "the launcher keeps the jar in .jbang/");
         String ci = workflow();
         assertTrue(ci.contains("path: .jbang/*.jar") && ci.contains("hashFiles('jbang', 'jbang.cmd')"), ci);
@@ -43,7 +43,7 @@ class WorkflowTest {
         String ci = workflow();
         assertTrue(ci.contains("./jbang tests/AllTests.java") && ci.contains(".\\jbang.cmd tests\\AllTests.java"), ci);
         assertTrue(ci.contains("run: .ci/run --lint-only"), ci);
-        String run = Harness.read(Harness.repo().resolve(".ci/run"));
+        String run = Checkout.read(Checkout.repo().resolve(".ci/run"));
         assertTrue(run.contains("actionlint") && run.contains("shellcheck jbang .ci/run"), run);
         assertTrue(run.indexOf("actionlint") < run.indexOf("./jbang tests/AllTests.java"), "lint before the tests");
         for (String os : List.of("ubuntu-latest", "macos-latest", "windows-latest")) assertTrue(ci.contains(os), os);
