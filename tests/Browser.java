@@ -72,8 +72,10 @@ final class Browser {
      * moment): such a listener is not the tool's. So the port must refuse a connection, or be held by
      * another process, at some moment within 3 s; a receiver left open would hold it all that time.
      */
-    static void assertRefused(int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    static void assertRefused(int port) { assertRefused(port, Duration.ofSeconds(3)); }
+
+    static void assertRefused(int port, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         String seen;
         do {
             try (Socket s = new Socket()) {
@@ -96,7 +98,7 @@ final class Browser {
         } catch (IOException e) {
             answer = e.toString();
         }
-        fail("something still listens on port " + port + " after 3 s (it answers GET / with " + answer + "; " + seen + ")");
+        fail("something still listens on port " + port + " after " + wait.toMillis() + " ms (it answers GET / with " + answer + "; " + seen + ")");
     }
 
     /** Which process listens on the port of 127.0.0.1, as Linux tells (for a failure message). */

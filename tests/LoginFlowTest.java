@@ -496,7 +496,7 @@ class LoginFlowTest {
         int port;
         try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             port = open.getLocalPort();
-            assertThrows(org.opentest4j.AssertionFailedError.class, () -> Browser.assertRefused(port));
+            assertThrows(org.opentest4j.AssertionFailedError.class, () -> Browser.assertRefused(port, Duration.ofMillis(500)));
         }
         Browser.assertRefused(port);
     }
