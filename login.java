@@ -671,7 +671,7 @@ public class login implements Callable<Integer> {
     /** What a command did so far, each step setting what it did: --json tells it at the end, whatever the end. */
     static final class Progress {
         Boolean stored;
-        Connection.Session session;
+        Session session;
         Check check;
         List<Path> deleted;
         String authorizeUrl;
@@ -686,11 +686,11 @@ public class login implements Callable<Integer> {
                    List<String> deleted, String error, Integer exitCode) {
         static Summary of(Progress p, KeyState state, String error, int exit) {
             Optional<ResolvedKey> key = Optional.ofNullable(state).map(KeyState::effective);
-            Optional<Connection.Session> session = Optional.ofNullable(p.session);
+            Optional<Session> session = Optional.ofNullable(p.session);
             return new Summary(key.map(ResolvedKey::source).orElse(null), key.map(ResolvedKey::masked).orElse(null),
                     state == null ? null : state.store().configPath().toString(), key.map(ResolvedKey::demo).orElse(null),
                     state == null ? null : state.shadowed(), Boolean.TRUE.equals(p.stored), session.isPresent(),
-                    session.map(Connection.Session::id).orElse(null), session.map(Connection.Session::dashboardUrl).orElse(null),
+                    session.map(Session::id).orElse(null), session.map(Session::dashboardUrl).orElse(null),
                     p.check == null ? null : p.check.verdict().word(), p.check == null ? null : p.check.reason(), p.authorizeUrl, p.expiresAt,
                     p.deleted == null ? null : p.deleted.stream().map(Path::toString).toList(), error, error == null ? null : exit);
         }
@@ -988,10 +988,11 @@ public class login implements Callable<Integer> {
         }
     }
 
+    /** A Clone session a connect started, and its page on the dashboard. */
+    record Session(String id, String dashboardUrl) {}
+
     /** Connecting a key to the Clone Dashboard as the person sees it: the contract's lines around MCP start_session. */
     static final class Connection {
-        record Session(String id, String dashboardUrl) {}
-
         static Session of(Env env, Ui ui, Dashboard dashboard, ResolvedKey key) {
             if (key.demo()) {
                 throw CliException.outcome("Private Clone API key is required. Run " + env.quoted("login") + " to sign in through the browser, "
@@ -1769,21 +1770,10 @@ public class login implements Callable<Integer> {
             Optional<JsonObject> plain = Json.strictObject(body);
             if (plain.isPresent()) return plain;
             for (String event : body.replace("\r\n", "\n").split("\n\n")) {
-                Optional<JsonObject> answer = answering(eventData(event), id);
+                Optional<JsonObject> answer = answering(Transport.eventData(event), id);
                 if (answer.isPresent()) return answer;
             }
             return Optional.empty();
-        }
-
-        /** The data lines of one server-sent event, joined as the SSE format says. */
-        static String eventData(String event) {
-            StringBuilder data = new StringBuilder();
-            for (String line : event.split("\n")) {
-                if (!line.startsWith("data:")) continue;
-                if (data.length() > 0) data.append('\n');
-                data.append(line.startsWith("data: ") ? line.substring(6) : line.substring(5));
-            }
-            return data.toString();
         }
 
         /** The event's JSON when it is the response to request {@code id} (a result or an error under that id). */
@@ -1936,13 +1926,24 @@ public class login implements Callable<Integer> {
                 line.reset();
                 if (!text.isEmpty()) {
                     event.append(text).append('\n');
-                } else if (lastEvent.test(Mcp.eventData(event.toString()))) {
+                } else if (lastEvent.test(eventData(event.toString()))) {
                     break; // the answer: nothing after it counts
                 } else {
                     event.setLength(0);
                 }
             }
             return body.toByteArray();
+        }
+
+        /** The data lines of one server-sent event, joined as the SSE format says. */
+        static String eventData(String event) {
+            StringBuilder data = new StringBuilder();
+            for (String line : event.split("\n")) {
+                if (!line.startsWith("data:")) continue;
+                if (data.length() > 0) data.append('\n');
+                data.append(line.startsWith("data: ") ? line.substring(6) : line.substring(5));
+            }
+            return data.toString();
         }
 
         /**
