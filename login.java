@@ -1954,8 +1954,9 @@ public class login implements Callable<Integer> {
          */
         @Override public void close() {
             if (!http.config().isRunning()) return; // no call made: no client, no thread
-            String client = String.valueOf(http.config().getClient().getClient());
-            String selector = "HttpClient-" + client.substring(client.lastIndexOf('(') + 1).replace(")", "") + "-SelectorManager";
+            Object client = http.config().getClient().getClient(); // generic: String.valueOf would take it for a char[]
+            String id = client.toString();
+            String selector = "HttpClient-" + id.substring(id.lastIndexOf('(') + 1).replace(")", "") + "-SelectorManager";
             http.close();
             Thread[] threads = new Thread[Thread.activeCount() + 16];
             int n = Thread.currentThread().getThreadGroup().enumerate(threads, true);
