@@ -156,9 +156,10 @@ public class login implements Callable<Integer> {
         // a login's trust store loads on the other core while picocli, which takes as long, parses the command line
         if (List.of(args).contains("login")) Background.run(() -> env.trust().get());
         PrintWriter out = utf8(FileDescriptor.out), err = utf8(FileDescriptor.err);
-        // no arguments or just "status", the call agents make at every start: answered without picocli's model (0.16 s)
+        // no arguments or just "status", the call agents make at every start: answered without picocli's model (0.16 s),
+        // and without seams, which it never uses (making them loads the receiver's and the dashboard's classes: 9 ms)
         boolean plainStatus = args.length == 0 || (args.length == 1 && args[0].equals("status"));
-        System.exit(plainStatus ? new login(env, Seams.REAL, out, err).plainStatus() : newCommandLine(env, out, err).execute(args));
+        System.exit(plainStatus ? new login(env, null, out, err).plainStatus() : newCommandLine(env, out, err).execute(args));
     }
 
     /** The JDK turns Basic off for proxy CONNECT tunnels; company proxies ask for it. A value set with -D stays. */
