@@ -39,6 +39,7 @@
 //SOURCES WorkflowTest.java
 //SOURCES WholeProcessTest.java
 //SOURCES SeamsTest.java
+//SOURCES TransportTest.java
 //SOURCES Benchmark.java
 //SOURCES JBangFloor.java
 //DESCRIPTION Runs the clone-login test suite: ./jbang tests/AllTests.java [TestClass ...]
@@ -80,7 +81,7 @@ public class AllTests {
     static final List<Class<?>> CLASSES = List.of(SlowPeerTest.class, LocaleTest.class, CatalogTest.class, LoginFlowTest.class,
             HostilePeerTest.class, OfflineCommandsTest.class, KeyStoreTest.class, ProxyTest.class, ReadmeTest.class, LauncherTest.class,
             WholeProcessTest.class, TerminalTest.class, TwoStepLoginTest.class, CheckTest.class, JsonOutputTest.class, OutputStyleTest.class,
-            ConnectTest.class, CommandLineTest.class, BrowserTest.class, TrustTest.class, WorkflowTest.class, SeamsTest.class, UnitTest.class);
+            ConnectTest.class, CommandLineTest.class, BrowserTest.class, TrustTest.class, WorkflowTest.class, SeamsTest.class, TransportTest.class, UnitTest.class);
     /** Classes running at once; the variable TEST_THREADS overrides it (1: one class after another). */
     static final int PARALLELISM = Integer.parseInt(System.getenv().getOrDefault("TEST_THREADS", "4"));
 

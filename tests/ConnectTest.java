@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,25 +55,6 @@ class ConnectTest {
         assertEquals(Contract.connectBlock("plugin config", KEY, dash.url()), r.outLines());
         Contract.assertConnectCalls(dash, KEY, "claude-code");
         r.assertNoSecrets(KEY).assertNoStackTrace();
-    }
-
-    /**
-     * Closing the dashboard's transport ends its HTTP client's selector thread: it waits in native code, and
-     * at exit the JVM waits about 0.3 s for such a thread (the Performance section of the README). The thread
-     * is this client's own, found by its name; it ends within seconds, not at the JVM's exit.
-     */
-    @Test void closingTheTransportEndsItsSelectorThread() throws Exception {
-        login.Env env = login.Env.of(Map.of("CLONE_MCP_URL", dash.mcpUrl()), tmp);
-        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
-        List<Thread> selectors;
-        try (login.Dashboard dashboard = new login.HttpDashboard(env, login.Ui.quiet(env), null)) {
-            assertEquals(login.Check.Verdict.ACCEPTED, dashboard.check(KEY).verdict());
-            selectors = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
-                    .filter(t -> t.getName().matches("HttpClient-\\d+-SelectorManager")).toList();
-        }
-        assertEquals(1, selectors.size(), "this client's selector: " + selectors);
-        selectors.get(0).join(java.time.Duration.ofSeconds(5).toMillis());
-        assertFalse(selectors.get(0).isAlive(), "the selector thread still runs after close");
     }
 
     /**
