@@ -312,12 +312,15 @@ public class login implements Callable<Integer> {
 
         /** initialize only, no session: accepted, rejected (the server's reason) or unreachable (the cause); the line is the failure. */
         private void check(Ui ui, ResolvedKey key) {
-            try (Dashboard dashboard = root.seams.dashboard().open(root.env, ui, null)) {
-                Check outcome = root.progress.check = Keys.problem(key.token(), "The key").map(p -> new Check(Check.Verdict.REJECTED, p + "; it was not sent."))
-                        .orElseGet(() -> dashboard.check(key.token()));
-                ui.line(outcome.sentence(key));
-                if (outcome.verdict() != Check.Verdict.ACCEPTED) throw CliException.said(outcome.sentence(key));
-            }
+            root.env.mcp();
+            Check outcome = root.progress.check = Keys.problem(key.token(), "The key").map(p -> new Check(Check.Verdict.REJECTED, p + "; it was not sent."))
+                    .orElseGet(() -> {
+                        try (Dashboard dashboard = root.seams.dashboard().open(root.env, ui, null)) { // a client only for a key that can be sent
+                            return dashboard.check(key.token());
+                        }
+                    });
+            ui.line(outcome.sentence(key));
+            if (outcome.verdict() != Check.Verdict.ACCEPTED) throw CliException.said(outcome.sentence(key));
         }
 
         /** The contract's status lines (left out under --json) and the notes that go with them, all from one reading. */
@@ -1889,8 +1892,10 @@ public class login implements Callable<Integer> {
 
         private static void abandon(CompletableFuture<?> call, AtomicReference<InputStream> stream) {
             call.cancel(true);
-            try (InputStream in = stream.get()) {
-                // closed: the call is abandoned
+            InputStream in = stream.get();
+            if (in == null) return;
+            try {
+                in.close();
             } catch (IOException e) {
                 // abandoned either way
             }
@@ -2473,10 +2478,13 @@ public class login implements Callable<Integer> {
 
             /** Releases the lock (once: a login releases it as soon as the key is written, before it connects). */
             @Override public synchronized void close() {
-                try (FolderLock held = lock) {
-                    lock = null;
+                if (lock == null) return;
+                try {
+                    lock.close();
                 } catch (IOException e) {
                     // the lock file stays; the next writer finds no live holder and removes it
+                } finally {
+                    lock = null;
                 }
             }
         }
