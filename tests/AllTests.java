@@ -89,8 +89,7 @@ public class AllTests {
         // picocli colours help when this JVM has a console (a suite started at a terminal), whatever the
         // Env of a run in it says; runs here have no terminal, like a tool whose output is piped.
         System.setProperty("picocli.ansi", "false");
-        login.Receiver.jdkServerSettings(); // read once per JVM, when the first server is made: the tool's, as in production
-        login.allowBasicForProxyTunnels(); // read once per JVM too, when the first HTTP client is made: as main does
+        Harness.jvmSettings(); // read once per JVM, when the first server and the first HTTP client are made
         List<String> known = CLASSES.stream().map(Class::getSimpleName).toList();
         List<String> unknown = Arrays.stream(args).filter(a -> !known.contains(a)).toList();
         if (!unknown.isEmpty()) {

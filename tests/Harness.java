@@ -20,13 +20,21 @@ final class Harness {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     static {
-        // The JDK's HTTP server reads its settings once per JVM, when the first server is made: the tool's,
-        // before any fake dashboard, so that a receiver run in this JVM drops idle connections as in production.
-        login.Receiver.jdkServerSettings();
-        login.allowBasicForProxyTunnels(); // as main does: read once, when the JVM's first HTTP client is made
+        jvmSettings();
     }
 
     private Harness() {}
+
+    /**
+     * What the JDK reads once per JVM, set as the tool sets it, before any fake dashboard or HTTP client is made:
+     * the HTTP server's settings (a receiver run in this JVM drops idle connections as in production) and Basic
+     * for proxy tunnels (as main allows it). The suite's main calls this first; any other entry point gets it
+     * when it first uses this class.
+     */
+    static void jvmSettings() {
+        login.Receiver.jdkServerSettings();
+        login.allowBasicForProxyTunnels();
+    }
 
     /** Waits until the condition holds (polling it every few milliseconds); false when the timeout passed first. */
     static boolean eventually(java.util.function.BooleanSupplier condition, Duration timeout) {
